@@ -1,0 +1,96 @@
+/*
+ * client.h - the AWS client: signed calls with the SDKs' "standard" retry
+ * mode, error parsing, and a concurrent mode for fan-out.
+ *
+ * Owns: the resolved credentials and region, the HTTP client, the retry
+ * quota and the clock-skew correction. Services (sts.c, ddb.c, ...) build a
+ * struct aws_op through a protocol helper (json.h, query.h, restjson.h,
+ * restxml.h) and send it here. Nothing here knows a service's operations.
+ *
+ * Retry ("standard" mode): max attempts AWS_MAX_ATTEMPTS or the option
+ * (default 3); retried: throttling codes, 429, 500/502/503/504, transport
+ * errors and timeouts; backoff min(rand(0,1) * 2^attempt * base, 20 s)
+ * (full jitter); a quota of 500 tokens, 5 a retry (10 after a timeout),
+ * 1 back on success.
+ */
+#ifndef IVS_CLIENT_H
+#define IVS_CLIENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "creds.h"
+#include "endpoint.h"
+#include "error.h"
+#include "http.h"
+
+struct aws_client_options {
+	const char *profile;          /* NULL: AWS_PROFILE or "default" */
+	const char *region;           /* NULL: resolved (env, profile) */
+	int max_attempts;             /* 0: AWS_MAX_ATTEMPTS or 3 */
+	long connect_timeout_ms;      /* 0: 3,000 */
+	long timeout_ms;              /* 0: 60,000 */
+	double backoff_base_s;        /* 0: 1.0 (tests set it small) */
+	const struct aws_creds *creds;/* NULL: resolve the chain; else copied */
+};
+
+struct aws_client;
+
+int aws_client_new(const struct aws_client_options *o, struct aws_client **out,
+		   struct ivs_error *err);
+void aws_client_free(struct aws_client *c);
+const char *aws_client_region(const struct aws_client *c);
+const struct aws_creds *aws_client_creds(const struct aws_client *c);
+struct http_client *aws_client_http(struct aws_client *c);
+
+/* One API call. A protocol helper fills the request part; aws_op_send fills
+ * the result part. */
+struct aws_op {
+	const struct aws_service *svc;
+	const char *name;             /* operation name, for errors: "PutMetadata" */
+	char method[8];
+	struct buf path;              /* path and query, already URI-encoded: "/PutMetadata" */
+	struct http_headers headers;  /* Content-Type, X-Amz-Target, ... (no signing headers) */
+	struct buf body;
+
+	/* results */
+	struct http_response resp;    /* the last attempt's response */
+	struct ivs_error err;         /* filled when rc < 0 */
+	int attempts;
+	int rc;                       /* 0 success (2xx), -1 failure */
+	void *user;                   /* caller's; untouched */
+};
+
+void aws_op_init(struct aws_op *op, const struct aws_service *svc, const char *name,
+		 const char *method);
+void aws_op_free(struct aws_op *op);
+
+/* Sync: sign, send, retry, parse an error. Returns op->rc; on failure err
+ * (may be NULL) gets a copy of op->err. */
+int aws_op_send(struct aws_client *c, struct aws_op *op, struct ivs_error *err);
+
+struct aws_send_options {
+	size_t max_in_flight;         /* 0: 64 */
+	double rate_per_sec;          /* 0: unlimited; token bucket over all ops */
+	double burst;                 /* bucket size; 0: max(1, rate_per_sec) */
+	long long deadline_ms;        /* epoch ms; 0: none. Ops not started by then
+				         fail with code "DeadlineExceeded" */
+};
+
+/* Concurrent: every op is sent with its own retries, at most max_in_flight
+ * at once. Returns the number of ops that failed (each has rc and err). */
+size_t aws_ops_send(struct aws_client *c, struct aws_op **ops, size_t n,
+		    const struct aws_send_options *o);
+
+/* Classification used by the retry loop; exposed for tests. */
+int aws_error_is_throttling(const char *code, long http_status);
+int aws_error_is_transient(const char *code, long http_status);
+/* Parses an error response body (JSON "__type"/"message", XML
+ * <Error><Code>/<Message>, x-amzn-ErrorType header) into err. */
+void aws_parse_error(const struct http_response *resp, struct ivs_error *err);
+
+/* Milliseconds since the epoch, corrected for the measured clock skew. */
+long long aws_client_now_ms(const struct aws_client *c);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * creds.h - AWS credentials, resolved in the order the AWS SDKs use:
+ *   1. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
+ *   2. the shared files for the profile (--profile, AWS_PROFILE, "default"):
+ *      ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE), then ~/.aws/config
+ *      (AWS_CONFIG_FILE, "[profile x]" sections), including credential_process
+ *   3. the container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
+ *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE])
+ *   4. the instance metadata service, IMDSv2 with its session token
+ *      (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED)
+ *
+ * Owns: the strings inside struct aws_creds; creds_free() cleanses them.
+ * Never prints a secret: errors name the places looked at, not the values.
+ */
+#ifndef IVS_CREDS_H
+#define IVS_CREDS_H
+
+#include <time.h>
+
+#include "error.h"
+
+struct aws_creds {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;      /* NULL when none */
+	time_t expiration;        /* 0 when they do not expire */
+	char source[48];          /* "environment", "shared-credentials-file", "shared-config-file",
+				     "credential_process", "container", "imds" */
+};
+
+/* profile: NULL means AWS_PROFILE or "default". On failure err->code is
+ * "NoCredentials" and the message lists where it looked. */
+int creds_resolve(const char *profile, struct aws_creds *out, struct ivs_error *err);
+/* True when they expire within the next `margin` seconds (refresh before). */
+int creds_expiring(const struct aws_creds *c, time_t now, long margin);
+void creds_free(struct aws_creds *c);
+
+#endif

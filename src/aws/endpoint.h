@@ -1,0 +1,51 @@
+/*
+ * endpoint.h - which URL a service is called at, and the signing region.
+ *
+ * Order, as the AWS SDKs: AWS_ENDPOINT_URL_<SERVICE_ID> (service id upper-
+ * cased, spaces to '_': CLOUDFORMATION, DYNAMODB, IVS, CLOUDWATCH_LOGS, ...),
+ * then AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true;
+ * else the partition's default: https://<prefix>.<region>.amazonaws.com,
+ * .amazonaws.com.cn for cn-* regions; IAM is global (signed for us-east-1,
+ * cn-north-1 in China).
+ *
+ * Owns: the static service descriptors below.
+ */
+#ifndef IVS_ENDPOINT_H
+#define IVS_ENDPOINT_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct aws_service {
+	const char *service_id;    /* botocore serviceId, e.g. "CloudWatch Logs" */
+	const char *prefix;        /* endpoint prefix, e.g. "logs" */
+	const char *signing_name;  /* e.g. "logs" */
+	int global;                /* one endpoint for the partition (IAM) */
+	int is_s3;                 /* no path normalisation, x-amz-content-sha256 */
+};
+
+extern const struct aws_service AWS_SVC_STS;
+extern const struct aws_service AWS_SVC_CLOUDFORMATION;
+extern const struct aws_service AWS_SVC_S3;
+extern const struct aws_service AWS_SVC_IAM;
+extern const struct aws_service AWS_SVC_DYNAMODB;
+extern const struct aws_service AWS_SVC_IVS;
+extern const struct aws_service AWS_SVC_LOGS;
+extern const struct aws_service AWS_SVC_EVENTBRIDGE;
+extern const struct aws_service AWS_SVC_LAMBDA;
+
+struct aws_endpoint {
+	char url[512];             /* no trailing slash, e.g. "https://ivs.us-east-1.amazonaws.com" */
+	char signing_region[64];
+	int overridden;            /* came from an AWS_ENDPOINT_URL* variable */
+};
+
+int endpoint_resolve(const struct aws_service *svc, const char *region,
+		     struct aws_endpoint *out, struct ivs_error *err);
+/* "aws" or "aws-cn". */
+const char *endpoint_partition(const char *region);
+/* "SERVICE_ID" form used in AWS_ENDPOINT_URL_<...>; writes into out. */
+void endpoint_env_name(const struct aws_service *svc, char *out, size_t n);
+
+#endif

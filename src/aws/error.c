@@ -1,0 +1,73 @@
+/*
+ * error.c - filling and formatting struct ivs_error (see error.h).
+ */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ivs_error_clear(struct ivs_error *e)
+{
+	if (e)
+		memset(e, 0, sizeof(*e));
+}
+
+int ivs_error_set(struct ivs_error *e, const char *code, const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	ivs_error_clear(e);
+	snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ivs_error_prefix(struct ivs_error *e, const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	/* Built in a larger buffer and cut to size: a long message loses its tail. */
+	char pre[256], joined[sizeof(pre) + sizeof(e->message) + 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	snprintf(joined, sizeof(joined), "%s: %s", pre, e->message);
+	size_t n = strnlen(joined, sizeof(e->message) - 1);
+	memcpy(e->message, joined, n);
+	e->message[n] = '\0';
+	return -1;
+}
+
+const char *ivs_error_format(const struct ivs_error *e, char *out, size_t n)
+{
+	size_t off = 0;
+	int w = snprintf(out, n, "%s", e->message[0] ? e->message : "unknown error");
+	if (w < 0)
+		return out;
+	off = (size_t)w < n ? (size_t)w : n;
+	if (e->code[0] || e->http_status || e->request_id[0]) {
+		const char *sep = " (";
+		if (e->code[0] && off < n) {
+			w = snprintf(out + off, n - off, "%s%s", sep, e->code);
+			off += w > 0 ? (size_t)w : 0;
+			sep = ", ";
+		}
+		if (e->http_status && off < n) {
+			w = snprintf(out + off, n - off, "%sHTTP %ld", sep, e->http_status);
+			off += w > 0 ? (size_t)w : 0;
+			sep = ", ";
+		}
+		if (e->request_id[0] && off < n) {
+			w = snprintf(out + off, n - off, "%srequest id %s", sep, e->request_id);
+			off += w > 0 ? (size_t)w : 0;
+		}
+		if (off < n)
+			snprintf(out + off, n - off, ")");
+	}
+	return out;
+}

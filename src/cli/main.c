@@ -1,0 +1,130 @@
+/*
+ * main.c - ivsvc's entry point: the command table, --help, --version and
+ * `ivsvc help <command>`. Each command's work lives in its own file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "cli.h"
+
+#define COMMON_FLAGS \
+	"  --profile P        use the shared-config profile P (else AWS_PROFILE, \"default\")\n" \
+	"  --region R         AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)\n"
+#define STACK_FLAGS \
+	"  --stack-name NAME  CloudFormation stack (default IvsViewersCount, or ivsvc.yaml)\n" \
+	"  --config FILE      settings file (default ./ivsvc.yaml when present)\n"
+
+const struct cli_command cli_commands[] = {
+	{ "deploy", cmd_deploy, "create or update the stack (like `cdk deploy`)",
+	  "usage: ivsvc deploy [--stack-name NAME] [--yes] [--template FILE] [--handler-zip FILE]\n"
+	  "                    [--config FILE] [--region R] [--profile P]\n\n"
+	  "Uploads the handler package, creates a change set, shows it, asks, executes it\n"
+	  "and follows the stack's events until it settles.\n\n" STACK_FLAGS
+	  "  --yes              do not ask for confirmation (needed without a terminal)\n"
+	  "  --template FILE    use FILE instead of the embedded template\n"
+	  "  --handler-zip FILE upload FILE instead of the embedded handler package\n" COMMON_FLAGS },
+	{ "destroy", cmd_destroy, "delete the stack, its table and its history",
+	  "usage: ivsvc destroy [--stack-name NAME] [--yes] [--region R] [--profile P]\n\n" STACK_FLAGS
+	  "  --yes              do not ask for confirmation (needed without a terminal)\n" COMMON_FLAGS },
+	{ "status", cmd_status, "show the stack, schedule, function and latest counts",
+	  "usage: ivsvc status [--stack-name NAME] [--json] [--region R] [--profile P]\n\n" STACK_FLAGS
+	  "  --json             one JSON document on stdout\n" COMMON_FLAGS },
+	{ "logs", cmd_logs, "print the function's logs (--follow to keep watching)",
+	  "usage: ivsvc logs [--follow] [--since 10m] [--filter PATTERN] [--json]\n\n" STACK_FLAGS
+	  "  --follow, -f       keep polling for new events until Ctrl-C\n"
+	  "  --since DURATION   how far back to start: 30s, 10m, 2h, 1d (default 10m)\n"
+	  "  --filter PATTERN   CloudWatch Logs filter pattern\n"
+	  "  --json             one JSON object per event\n" COMMON_FLAGS },
+	{ "synth", cmd_synth, "print the CloudFormation template with parameters resolved",
+	  "usage: ivsvc synth [--template FILE] [--config FILE]\n" },
+	{ "diff", cmd_diff, "show what deploy would change, without changing it",
+	  "usage: ivsvc diff [--stack-name NAME] [--json] [--region R] [--profile P]\n\n" STACK_FLAGS
+	  COMMON_FLAGS },
+	{ "package", cmd_package, "write the Lambda deployment package (function.zip)",
+	  "usage: ivsvc package [--output FILE]\n\n"
+	  "  --output FILE      where to write the zip (default function.zip)\n" },
+	{ "player", cmd_player, "write a viewer page configured for a channel",
+	  "usage: ivsvc player --channel ARN_OR_NAME [--out DIR] [--region R] [--profile P]\n" },
+	{ "whoami", cmd_whoami, "show the account, identity and region in use",
+	  "usage: ivsvc whoami [--json] [--region R] [--profile P]\n\n"
+	  "  --json             one JSON object on stdout\n" COMMON_FLAGS },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: ivsvc <command> [options]\n\n"
+		     "Live viewer counts on Amazon IVS streams, deployed with one command.\n\n"
+		     "Commands:\n");
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+	fprintf(out, "  %-9s %s\n", "help", "show a command's flags: ivsvc help <command>");
+	fprintf(out, "\nExit status: 0 done (also \"no changes\"), 1 the operation failed,\n"
+		     "2 bad usage, flags or config, 3 confirmation refused or impossible\n"
+		     "(no terminal and no --yes), 130 interrupted.\n\n"
+		     "Endpoints: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> override where\n"
+		     "each service is called (e.g. AWS_ENDPOINT_URL_CLOUDFORMATION).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stdout);
+		return EXIT_OK;
+	}
+	const struct cli_command *c = cli_find_command(argv[1]);
+	if (!c) {
+		cli_error("help: unknown command '%s' (see 'ivsvc --help')", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("%s\n", c->usage);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return cmd_help(1, argv + 1);
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("ivsvc %s\n", IVSVC_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "help") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	const struct cli_command *c = cli_find_command(name);
+	if (!c) {
+		if (name[0] == '-')
+			cli_error("unknown option '%s' (see 'ivsvc --help')", name);
+		else
+			cli_error("unknown command '%s' (see 'ivsvc --help')", name);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("%s\n", c->usage);
+			return EXIT_OK;
+		}
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
+	int rc = c->fn(argc - 1, argv + 1);
+	xmlCleanupParser();
+	curl_global_cleanup();
+	return rc;
+}
