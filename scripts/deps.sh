@@ -21,6 +21,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Parts of the project with needs of their own (the web page's npm packages and
+# Chromium, ...) add a script here.
+for extra in "$(dirname "$0")"/deps.d/*.sh; do
+  [ -e "$extra" ] && bash "$extra"
+done
+
 # Python tools: moto (AWS emulator), boto3/botocore (oracle), cfn-lint.
 need_pip=()
 python3 -c 'import moto, flask' 2>/dev/null || need_pip+=("'moto[server]==5.2.*'")
