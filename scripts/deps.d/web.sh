@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# web.sh - what the viewer page (web/) needs to be tested: Debian's Chromium
+# for the browser test, web/node_modules (npm ci, from package-lock.json) and
+# the Player SDK copied into web/vendor/ (embedded by `ivsvc player` when the
+# build is configured after this ran). Safe to run again: does only what is missing.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "deps(web): installing chromium"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "deps(web): npm not found; install Node.js 20+ (apt-get install -y nodejs npm)" >&2
+  exit 1
+fi
+
+cd "$root/web"
+if [ ! -d node_modules ]; then
+  echo "deps(web): npm ci in web/"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -f vendor/amazon-ivs-player.min.js ]; then
+  npm run --silent vendor
+fi
