@@ -73,6 +73,8 @@ function startPlayer(IVS, url) {
 
   player.addEventListener(E.TEXT_METADATA_CUE, (cue) => onCue(cue.text));
   player.addEventListener(S.PLAYING, () => {
+    // Controls only once there is something to control (they unmute, too).
+    byId('video').controls = true;
     document.body.dataset.video = 'playing';
     setStatus('');
   });
@@ -90,7 +92,7 @@ function startPlayer(IVS, url) {
     retry = setTimeout(() => player.load(url), RETRY_MS);
   });
 
-  // Browsers only autoplay muted video; the controls unmute.
+  // Browsers only autoplay muted video.
   player.setMuted(true);
   player.setAutoplay(true);
   player.load(url);

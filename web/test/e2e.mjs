@@ -1,0 +1,167 @@
+// e2e.mjs - the viewer page in Debian's headless Chromium (playwright-core,
+// no downloaded browser). Serves web/ on a free 127.0.0.1 port, opens the
+// page with no stream, feeds cues through window.ivsvcViewers.onCue() and
+// checks what is shown; then opens it with a config.json naming a playback
+// URL that 404s, so the real Player SDK (wasm worker) starts and reports the
+// stream as unavailable - all without a page error.
+//
+// Usage: node test/e2e.mjs [SCREENSHOT_DIR]   (default: $IVSVC_BUILD_DIR/web-e2e
+//        or a temporary directory). Exit status 0 only when every check passed.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shotDir = process.argv[2] ||
+  (process.env.IVSVC_BUILD_DIR ? join(process.env.IVSVC_BUILD_DIR, 'web-e2e') : mkdtempSync(join(tmpdir(), 'ivsvc-web-e2e-')));
+
+if (!existsSync(CHROMIUM)) {
+  console.error(`e2e: ${CHROMIUM} not found; install it with: apt-get install -y chromium (or run scripts/deps.sh)`);
+  process.exit(2);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.error('e2e: playwright-core is not installed; run: (cd web && npm ci) (or scripts/deps.sh)');
+  process.exit(2);
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+};
+
+// A tiny static server for web/; `routes` answers a few paths from memory
+// (config.json per scenario). Records every path asked for.
+function serve(routes) {
+  const requested = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requested.push(path);
+    if (routes.has(path)) {
+      const r = routes.get(path);
+      res.writeHead(r.status, { 'content-type': r.type || 'application/json', 'cache-control': 'no-store' });
+      res.end(r.body || '');
+      return;
+    }
+    const file = normalize(join(webDir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(webDir + sep) || !existsSync(file) || !statSync(file).isFile() ||
+        file.includes(`${sep}node_modules${sep}`)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, requested, base: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+let failures = 0;
+function check(ok, what, detail = '') {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? ': ' + detail : ''}`);
+  if (!ok) failures++;
+}
+
+const routes = new Map();
+const { server, requested, base } = await serve(routes);
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const haveSdk = existsSync(join(webDir, 'vendor', 'amazon-ivs-player.min.js'));
+mkdirSync(shotDir, { recursive: true });
+
+async function openPage(url) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.ivsvcViewers && window.ivsvcViewers.ready, null, { timeout: 20000 });
+  return { page, errors };
+}
+
+try {
+  // 1. No stream, no config.json: the page waits, cues from the hook show.
+  routes.set('/config.json', { status: 404 });
+  const { page, errors } = await openPage(`${base}/index.html`);
+  const text = (sel) => page.locator(sel).innerText();
+
+  check(await page.locator('[aria-live="polite"] #count').count() === 1, 'the count is inside an aria-live region');
+  check((await text('#count')).trim() === '\u2013', 'before any cue the count is a dash', await text('#count'));
+  const hook = await page.evaluate(() => ({ supported: window.ivsvcViewers.playerSupported, version: window.ivsvcViewers.sdkVersion }));
+  if (haveSdk) {
+    check(typeof hook.supported === 'boolean', 'IVSPlayer.isPlayerSupported was evaluated', JSON.stringify(hook));
+    console.log(`     Player SDK ${hook.version}, isPlayerSupported=${hook.supported}`);
+  } else {
+    console.log('     (web/vendor/ is empty: run `npm run vendor` to test the Player SDK too)');
+  }
+  check(/No stream configured|not beside this page|cannot play/.test(await text('#status')), 'the status says why there is no video', await text('#status'));
+
+  let r = await page.evaluate(() => window.ivsvcViewers.onCue('12,10,9,7,5'));
+  check(r && r.viewers === 12, 'onCue returns the parsed text cue', JSON.stringify(r));
+  check((await text('#count')) === '12', 'text cue: the count shows the newest value', await text('#count'));
+  check(await page.getAttribute('#mark', 'data-trend') === 'rising', 'text cue: the mark says rising');
+  check(await page.locator('#sparkline svg polyline').count() === 1, 'text cue: a sparkline is drawn');
+
+  r = await page.evaluate(() => window.ivsvcViewers.onCue('12,abc'));
+  check(r === null && (await text('#count')) === '12', 'a malformed cue is ignored');
+
+  r = await page.evaluate(() => window.ivsvcViewers.onCue('{"viewers":8,"history":[8,12,10,9,7],"at":"2026-11-24T18:07:00Z"}'));
+  check((await text('#count')) === '8', 'JSON cue: the count shows the newest value', await text('#count'));
+  check(await page.getAttribute('#mark', 'data-trend') === 'falling', 'JSON cue: the mark says falling');
+  check((await text('#updated')) === 'counted 18:07 UTC', 'JSON cue: the time of the count is shown', await text('#updated'));
+
+  await page.evaluate(() => window.ivsvcViewers.onCue('8,8,12'));
+  check(await page.getAttribute('#mark', 'data-trend') === 'steady', 'the mark says steady when unchanged');
+
+  await page.evaluate(() => window.ivsvcViewers.onCue('{"viewers":1234,"history":[1234,1180,1100,1150,990],"at":"2026-11-24T18:07:00Z"}'));
+  check((await text('#count')) === '1,234', 'large counts are grouped', await text('#count'));
+  const shot = join(shotDir, 'viewer-page.png');
+  await page.screenshot({ path: shot });
+  console.log(`     screenshot: ${shot}`);
+  check(errors.length === 0, 'no page errors without a stream', errors.join(' | '));
+  await page.close();
+
+  // 2. config.json names a channel whose stream is not there: the title shows
+  // the name, the real player starts, and the 404 becomes a status line.
+  if (haveSdk && hook.supported) {
+    routes.set('/config.json', {
+      status: 200,
+      body: JSON.stringify({ playbackUrl: `${base}/no-such-stream.m3u8`, channelName: 'e2e-lobby' }),
+    });
+    const second = await openPage(`${base}/`);
+    check((await second.page.locator('#channel').innerText()) === 'e2e-lobby', 'config.json: the channel name is the title');
+    await second.page.waitForFunction(() => /offline|error/i.test(document.getElementById('status').textContent),
+      null, { timeout: 20000 }).catch(() => {});
+    const status = await second.page.locator('#status').innerText();
+    check(/offline|Playback error/.test(status), 'config.json: the player tried the URL and reported it unavailable', status);
+    check(requested.includes('/vendor/amazon-ivs-wasmworker.min.wasm'), 'the wasm worker was loaded from vendor/');
+    check(requested.includes('/no-such-stream.m3u8'), 'the player asked for the configured playback URL');
+    await second.page.screenshot({ path: join(shotDir, 'viewer-page-offline.png') });
+    check(second.errors.length === 0, 'no page errors with the player running', second.errors.join(' | '));
+    await second.page.close();
+  }
+} catch (e) {
+  check(false, 'the browser test ran to the end', e.stack || String(e));
+} finally {
+  await browser.close();
+  server.close();
+  if (!process.argv[2] && !process.env.IVSVC_BUILD_DIR && failures === 0) rmSync(shotDir, { recursive: true, force: true });
+}
+
+console.log(failures ? `e2e: ${failures} check(s) failed` : 'e2e: all checks passed');
+process.exit(failures ? 1 : 0);
