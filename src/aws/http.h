@@ -36,6 +36,7 @@ struct http_request {
 	struct http_headers headers; /* sent as given (Host is derived by curl) */
 	const void *body;            /* borrowed; may be NULL */
 	size_t body_len;
+	long timeout_ms;             /* 0: the client's; else this request's whole-transfer limit */
 };
 
 struct http_response {
@@ -54,7 +55,9 @@ struct http_options {
 	long connect_timeout_ms;     /* 0: 3,000 */
 	long timeout_ms;             /* whole request; 0: 60,000 */
 	size_t max_body;             /* responses larger than this fail; 0: 64 MiB */
-	const char *ca_bundle;       /* NULL: curl's default, or the first existing known path */
+	const char *ca_bundle;       /* NULL: SSL_CERT_FILE, else curl's default when that file
+					exists, else the first existing of the Amazon Linux and
+					Debian bundle paths */
 };
 
 struct http_client;
@@ -71,5 +74,23 @@ int http_send(struct http_client *c, const struct http_request *req, struct http
  * failed in transport. */
 size_t http_send_many(struct http_client *c, const struct http_request *reqs,
 		      struct http_response *resps, size_t n, size_t max_in_flight);
+
+/*
+ * Incremental concurrent mode, for callers that schedule their own work
+ * between transfers (client.c's per-op retries and backoff timers).
+ *
+ * http_multi_start() begins one transfer on the shared multi handle; req's
+ * body must stay valid until the transfer is reported done (everything else
+ * in req is copied). http_multi_run() drives every transfer, waiting at most
+ * wait_ms for progress (it also serves as the sleep when nothing runs), and
+ * calls done(user, ctx) once per transfer that finished, its response filled.
+ * done may start new transfers. Returns the number of transfers still
+ * running. max_conn (0: unlimited) caps the connections curl opens at once.
+ */
+int http_multi_start(struct http_client *c, const struct http_request *req,
+		     struct http_response *resp, void *user);
+size_t http_multi_run(struct http_client *c, long wait_ms,
+		      void (*done)(void *user, void *ctx), void *ctx);
+void http_multi_set_max_connections(struct http_client *c, size_t max_conn);
 
 #endif
