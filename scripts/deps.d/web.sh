@@ -21,10 +21,12 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 cd "$root/web"
-if [ ! -d node_modules ]; then
+# Again when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "deps(web): npm ci in web/"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-if [ ! -f vendor/amazon-ivs-player.min.js ]; then
+if [ ! -f vendor/amazon-ivs-player.min.js ] ||
+   [ node_modules/amazon-ivs-player/package.json -nt vendor/amazon-ivs-player.min.js ]; then
   npm run --silent vendor
 fi
