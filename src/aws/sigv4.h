@@ -26,7 +26,9 @@ struct sigv4_params {
 	int normalize_path;            /* 1 for every service but S3 */
 	int unsigned_payload;          /* 1: "UNSIGNED-PAYLOAD" instead of the body hash */
 	int add_content_sha256_header; /* 1: send x-amz-content-sha256 (S3) */
-	long expires;                  /* presign only: X-Amz-Expires seconds */
+	long expires;                  /* presign only: X-Amz-Expires seconds (1..604800) */
+	int omit_session_token;        /* 1: add the session token after signing, unsigned
+					  (services that reject a signed token, e.g. IoT) */
 };
 
 /* The request as sigv4 sees it: method, the URL as it will be sent, headers, body. */
@@ -40,7 +42,21 @@ struct sigv4_request {
 
 /* Stage 1. Fills out with the canonical request; signed_headers (may be NULL)
  * gets the ';'-joined lower-case names. For presign, pass presign=1: the
- * X-Amz-* query parameters are added to the canonical query. */
+ * X-Amz-* query parameters are added to the canonical query. With presign=0
+ * the headers sigv4_sign_headers() adds (X-Amz-Date, the session token,
+ * x-amz-content-sha256) are part of it, so the result is what gets signed.
+ *
+ * Canonical URI: with normalize_path, dot segments and empty segments are
+ * removed from the path as sent and the result is URI-encoded again (double
+ * encoding, every service but S3); without, the path as sent keeps its
+ * %XX escapes and only bytes that may not appear in a path are encoded.
+ * Canonical query: each name and value decoded ('+' stays '+') and encoded
+ * again (RFC 3986), sorted by name then value; "a" signs as "a=".
+ * Not signed: Authorization and the hop-by-hop / proxy-rewritten headers
+ * (Connection, Expect, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding,
+ * Upgrade, User-Agent, X-Amzn-Trace-Id). Host comes from the headers, or
+ * from the URL (lower-case host[:port], default port omitted). A caller's
+ * x-amz-content-sha256 header, when we do not add one, is the payload hash. */
 int sigv4_canonical_request(const struct sigv4_request *req, const struct sigv4_params *p,
 			    int presign, struct buf *out, struct buf *signed_headers,
 			    struct ivs_error *err);
