@@ -7,6 +7,10 @@
  * else the partition's default: https://<prefix>.<region>.amazonaws.com,
  * .amazonaws.com.cn for cn-* regions; IAM is global (signed for us-east-1,
  * cn-north-1 in China).
+ * Between the variables and the default, the profile's overrides in the
+ * config file: `services = x` with a [services x] section holding
+ * `<service id lower-cased, spaces to '_'> =\n  endpoint_url = ...`, then
+ * the profile's own `endpoint_url`.
  *
  * Owns: the static service descriptors below.
  */
@@ -41,8 +45,15 @@ struct aws_endpoint {
 	int overridden;            /* came from an AWS_ENDPOINT_URL* variable */
 };
 
+/* For the profile profile_name(NULL) picks (AWS_PROFILE or "default"). */
 int endpoint_resolve(const struct aws_service *svc, const char *region,
 		     struct aws_endpoint *out, struct ivs_error *err);
+/* Same, for an explicit profile (--profile); NULL as above. */
+int endpoint_resolve_profile(const struct aws_service *svc, const char *region,
+			     const char *profile, struct aws_endpoint *out, struct ivs_error *err);
+/* 1 when region is letters, digits and '-' (at most 63), so it cannot make a
+ * strange host name; 0 otherwise. */
+int endpoint_region_valid(const char *region);
 /* "aws" or "aws-cn". */
 const char *endpoint_partition(const char *region);
 /* "SERVICE_ID" form used in AWS_ENDPOINT_URL_<...>; writes into out. */
