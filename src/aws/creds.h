@@ -9,6 +9,13 @@
  *   4. the instance metadata service, IMDSv2 with its session token
  *      (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED)
  *
+ * An explicit profile (the argument, i.e. --profile) skips step 1, as botocore
+ * does: asking for a profile by name should not be overridden by stray
+ * variables. AWS_PROFILE does not (the variables still win).
+ * A source that is configured but broken (a key id without its secret, a
+ * credential_process that fails, a container endpoint that answers an error)
+ * is an error, never a silent fall-through to the next source.
+ *
  * Owns: the strings inside struct aws_creds; creds_free() cleanses them.
  * Never prints a secret: errors name the places looked at, not the values.
  */
@@ -26,6 +33,8 @@ struct aws_creds {
 	time_t expiration;        /* 0 when they do not expire */
 	char source[48];          /* "environment", "shared-credentials-file", "shared-config-file",
 				     "credential_process", "container", "imds" */
+	char warning[200];        /* "" or something the user should fix, e.g. a
+				     credentials file readable by other users */
 };
 
 /* profile: NULL means AWS_PROFILE or "default". On failure err->code is
@@ -34,5 +43,8 @@ int creds_resolve(const char *profile, struct aws_creds *out, struct ivs_error *
 /* True when they expire within the next `margin` seconds (refresh before). */
 int creds_expiring(const struct aws_creds *c, time_t now, long margin);
 void creds_free(struct aws_creds *c);
+/* ISO-8601 UTC time as the credential sources send it ("2024-05-01T12:00:00Z",
+ * with optional fractional seconds and a +hh:mm / -hh:mm offset). 0 or -1. */
+int creds_parse_time(const char *s, time_t *out);
 
 #endif
