@@ -325,6 +325,7 @@ class FaultProxy:
             except OSError:
                 break
             c.settimeout(300)
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             t = threading.Thread(target=self._serve, args=(c,), daemon=True)
             with self.lock:
                 self._threads.add(t)
@@ -407,6 +408,7 @@ class FaultProxy:
 
     def _connect(self):
         s = socket.create_connection(self.upstream, timeout=300)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return _Conn(s)
 
     def _forward(self, up, head, body, method):
