@@ -110,8 +110,10 @@ static int env_set(const char *name)
 static void json_delete_secret(cJSON *j)
 {
 	for (cJSON *c = j; c; c = c->next) {
-		if (c->child)
-			json_delete_secret(c->child), c->child = NULL;
+		if (c->child) {
+			json_delete_secret(c->child);
+			c->child = NULL;
+		}
 		if (c->valuestring)
 			OPENSSL_cleanse(c->valuestring, strlen(c->valuestring));
 	}
@@ -755,9 +757,9 @@ int creds_resolve(const char *profile, struct aws_creds *out, struct ivs_error *
 	memset(out, 0, sizeof(*out));
 	int named = profile && *profile;
 	const char *name = profile_name(profile);
-	/* AWS_PROFILE also names a profile that must exist; only the fallback
-	 * "default" may be missing. */
-	int must_exist = named || env_set("AWS_PROFILE");
+	/* A profile asked for by name (argument or AWS_PROFILE) must exist, so a
+	 * typo is not answered with another identity; "default" may be missing. */
+	int must_exist = strcmp(name, "default") != 0;
 	struct buf looked = BUF_INIT;
 	int rc;
 

@@ -339,6 +339,9 @@ static void test_chain_files(void)
 		 "(not configured), instance metadata (disabled by AWS_EC2_METADATA_DISABLED); "
 		 "set AWS_PROFILE or run `aws configure`", home, home);
 	CHECK_STREQ(g.message, want);
+	/* Naming "default" explicitly is no reason to demand that it exists. */
+	g = resolve("default");
+	CHECK_STREQ(g.code, "NoCredentials");
 
 	write_file(".aws/credentials",
 		   "[default]\naws_access_key_id = AKIDCREDFILE\naws_secret_access_key = sCred\n"
