@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # web.sh - what the viewer page (web/) needs to be tested: Debian's Chromium
-# for the browser test, web/node_modules (npm ci, from package-lock.json) and
+# for the browser test, ffmpeg for its local HLS stream with timed metadata, web/node_modules (npm ci, from package-lock.json) and
 # the Player SDK copied into web/vendor/ (embedded by `ivsvc player` when the
 # build is configured after this ran). Safe to run again: does only what is missing.
 set -euo pipefail
@@ -9,10 +9,14 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
-  echo "deps(web): installing chromium"
+missing=()
+for p in chromium ffmpeg; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps(web): installing ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

@@ -2,10 +2,13 @@
 `npm test` in web/ (node --test: parsing, rendering, config) and the browser
 test web/test/e2e.mjs (Debian's headless Chromium through playwright-core:
 cues fed through window.ivsvcViewers.onCue, the count and trend mark checked,
-the Player SDK started, screenshots in $IVSVC_BUILD_DIR/web-e2e/).
+the Player SDK started and, with ffmpeg, a local HLS stream carrying ID3
+timed metadata played so the count comes from real TEXT_METADATA_CUE events;
+screenshots in $IVSVC_BUILD_DIR/web-e2e/).
 
 Needs node + npm, web/node_modules (`cd web && npm ci`) and /usr/bin/chromium
-(`apt-get install -y chromium`); scripts/deps.sh installs both.
+(`apt-get install -y chromium`), and for the stream part ffmpeg
+(`apt-get install -y ffmpeg`); scripts/deps.sh installs all of them.
 """
 import os
 import shutil
@@ -58,6 +61,11 @@ def browser_test_passes():
     out = run(["node", "test/e2e.mjs", SHOTS], timeout=300)
     assert "e2e: all checks passed" in out, out[-3000:]
     assert "isPlayerSupported=true" in out, "the Player SDK did not load in Chromium:\n" + out[-3000:]
+    if shutil.which("ffmpeg"):
+        assert "ok   HLS stream: timed metadata cues arrived" in out, out[-3000:]
+    else:
+        sys.stderr.write("integration.web: ffmpeg not found, the HLS stream part was skipped "
+                         "(apt-get install -y ffmpeg)\n")
     shot = os.path.join(SHOTS, "viewer-page.png")
     assert os.path.getsize(shot) > 10000, "screenshot %s looks empty" % shot
 

@@ -8,6 +8,7 @@
 // Usage: node test/e2e.mjs [SCREENSHOT_DIR]   (default: $IVSVC_BUILD_DIR/web-e2e
 //        or a temporary directory). Exit status 0 only when every check passed.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -38,11 +39,14 @@ const TYPES = {
   '.json': 'application/json',
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.ts': 'video/mp2t',
 };
 
 // A tiny static server for web/; `routes` answers a few paths from memory
-// (config.json per scenario). Records every path asked for.
-function serve(routes) {
+// (config.json per scenario), /hls/ is the local stream's folder. Records
+// every path asked for.
+function serve(routes, hlsDir) {
   const requested = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -53,8 +57,10 @@ function serve(routes) {
       res.end(r.body || '');
       return;
     }
-    const file = normalize(join(webDir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(webDir + sep) || !existsSync(file) || !statSync(file).isFile() ||
+    const inHls = hlsDir && path.startsWith('/hls/');
+    const root = inHls ? hlsDir : webDir;
+    const file = normalize(join(root, inHls ? path.slice(5) : path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile() ||
         file.includes(`${sep}node_modules${sep}`)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
@@ -68,14 +74,32 @@ function serve(routes) {
   });
 }
 
+function haveFfmpeg() {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let failures = 0;
 function check(ok, what, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? ': ' + detail : ''}`);
   if (!ok) failures++;
 }
 
+// The local HLS stream with ID3 timed metadata needs ffmpeg; without it that
+// part is skipped (said so in the output).
+let hls = null;
+if (haveFfmpeg()) {
+  const { makeStream } = await import('./hls/make-stream.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'ivsvc-hls-'));
+  hls = { dir, payloads: makeStream(dir, 12) };
+}
+
 const routes = new Map();
-const { server, requested, base } = await serve(routes);
+const { server, requested, base } = await serve(routes, hls && hls.dir);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -155,11 +179,38 @@ try {
     check(second.errors.length === 0, 'no page errors with the player running', second.errors.join(' | '));
     await second.page.close();
   }
+
+  // 3. A real stream: the local HLS with ID3 TXXX payloads, as IVS sends
+  // PutMetadata. The count must come from TEXT_METADATA_CUE, not the hook.
+  if (haveSdk && hook.supported && hls) {
+    routes.delete('/config.json');
+    routes.set('/config.json', { status: 404 });
+    const url = `${base}/index.html?channel=local-hls&playbackUrl=${encodeURIComponent(`${base}/hls/stream.m3u8`)}`;
+    const third = await openPage(url);
+    const got = await third.page.waitForFunction(() => window.ivsvcViewers.accepted >= 2, null, { timeout: 30000 })
+      .then(() => true, () => false);
+    const state = await third.page.evaluate(() => ({ last: window.ivsvcViewers.last, accepted: window.ivsvcViewers.accepted, rejected: window.ivsvcViewers.rejected }));
+    check(got, 'HLS stream: timed metadata cues arrived through the player', JSON.stringify(state) + ' status: ' + await third.page.locator('#status').innerText());
+    if (got) {
+      const newest = hls.payloads.map((p) => String(p.startsWith('{') ? JSON.parse(p).viewers : Number(p.split(',')[0])));
+      const shown = await third.page.locator('#count').innerText();
+      check(newest.includes(shown), 'HLS stream: the count shown is a payload\'s newest value', shown);
+      check(state.rejected === 0, 'HLS stream: every cue parsed', JSON.stringify(state));
+      check(await third.page.getAttribute('#mark', 'data-trend') === 'rising', 'HLS stream: the mark says rising');
+    }
+    check(await third.page.evaluate(() => document.body.dataset.video) === 'playing', 'HLS stream: the video plays');
+    await third.page.screenshot({ path: join(shotDir, 'viewer-page-hls.png') });
+    check(third.errors.length === 0, 'no page errors while playing', third.errors.join(' | '));
+    await third.page.close();
+  } else if (!hls) {
+    console.log('     (ffmpeg not found: the local HLS stream test is skipped; apt-get install -y ffmpeg)');
+  }
 } catch (e) {
   check(false, 'the browser test ran to the end', e.stack || String(e));
 } finally {
   await browser.close();
   server.close();
+  if (hls) rmSync(hls.dir, { recursive: true, force: true });
   if (!process.argv[2] && !process.env.IVSVC_BUILD_DIR && failures === 0) rmSync(shotDir, { recursive: true, force: true });
 }
 
