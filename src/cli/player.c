@@ -36,13 +36,14 @@ enum dir_state { DIR_NEW, DIR_EMPTY, DIR_OURS, DIR_OTHER, DIR_NOT_A_DIR };
 static enum dir_state out_dir_state(const char *dir)
 {
 	struct stat st;
+	/* Unreadable counts as new: writing into it then fails with the real reason. */
 	if (stat(dir, &st) < 0)
-		return errno == ENOENT ? DIR_NEW : DIR_NOT_A_DIR;
+		return DIR_NEW;
 	if (!S_ISDIR(st.st_mode))
 		return DIR_NOT_A_DIR;
 	DIR *d = opendir(dir);
 	if (!d)
-		return DIR_NOT_A_DIR;
+		return DIR_NEW;
 	enum dir_state state = DIR_EMPTY;
 	struct dirent *e;
 	while ((e = readdir(d))) {
