@@ -11,7 +11,13 @@
  * (default 3); retried: throttling codes, 429, 500/502/503/504, transport
  * errors and timeouts; backoff min(rand(0,1) * 2^attempt * base, 20 s)
  * (full jitter); a quota of 500 tokens, 5 a retry (10 after a timeout),
- * 1 back on success.
+ * 1 back on success (or the retry's cost, when the success was a retry, as
+ * botocore does). IVSVC_RETRY_BASE_MS overrides the backoff base when the
+ * option is 0, so tests of the CLI can retry quickly.
+ * Clock skew: a RequestTimeTooSkewed / RequestExpired / InvalidSignature-
+ * Exception / SignatureDoesNotMatch whose Date header is more than 4 minutes
+ * from the local clock stores the offset and is retried once at once (no
+ * quota, not counted against max attempts).
  */
 #ifndef IVS_CLIENT_H
 #define IVS_CLIENT_H
@@ -33,6 +39,7 @@ struct aws_client_options {
 	long timeout_ms;              /* 0: 60,000 */
 	double backoff_base_s;        /* 0: 1.0 (tests set it small) */
 	const struct aws_creds *creds;/* NULL: resolve the chain; else copied */
+	int backoff_no_jitter;        /* tests: wait exactly base * 2^(attempt-1) */
 };
 
 struct aws_client;
@@ -60,6 +67,11 @@ struct aws_op {
 	int attempts;
 	int rc;                       /* 0 success (2xx), -1 failure */
 	void *user;                   /* caller's; untouched */
+
+	/* request, optional: a borrowed body sent instead of `body` (large S3
+	 * uploads); must outlive the send. */
+	const void *body_ref;
+	size_t body_ref_len;
 };
 
 void aws_op_init(struct aws_op *op, const struct aws_service *svc, const char *name,
@@ -74,8 +86,10 @@ struct aws_send_options {
 	size_t max_in_flight;         /* 0: 64 */
 	double rate_per_sec;          /* 0: unlimited; token bucket over all ops */
 	double burst;                 /* bucket size; 0: max(1, rate_per_sec) */
-	long long deadline_ms;        /* epoch ms; 0: none. Ops not started by then
-				         fail with code "DeadlineExceeded" */
+	long long deadline_ms;        /* epoch ms (local clock); 0: none. Ops not
+				         finished by then fail with code
+				         "DeadlineExceeded" (in-flight transfers are
+				         cut at the deadline, no retry starts after it) */
 };
 
 /* Concurrent: every op is sent with its own retries, at most max_in_flight

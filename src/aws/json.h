@@ -32,6 +32,20 @@ int restjson_call(struct aws_client *c, const struct aws_service *svc, const cha
 		  const char *method, const char *path, const cJSON *body, cJSON **out,
 		  struct ivs_error *err);
 
+/* Pages through a listing. JSON 1.x: version "1.0"/"1.1", then the target
+ * prefix and operation; REST-JSON: version NULL, then the method and the
+ * path (the token goes in the JSON body, as IVS's List* calls take it).
+ * token_key ("NextToken", "nextToken") is read from each page and sent with
+ * the next request; paging stops when it is absent or empty. page_fn sees
+ * each parsed page (owned by the pager) and may stop it by returning < 0.
+ * A token the service already returned is a loop (error "PaginationLoop");
+ * more than max_pages (0: no limit) is error "TooManyPages". */
+int json_paginate(struct aws_client *c, const struct aws_service *svc, const char *version,
+		  const char *target_prefix_or_method, const char *operation_or_path,
+		  const cJSON *request_body, const char *token_key,
+		  int (*page_fn)(const cJSON *page, void *user, struct ivs_error *err),
+		  void *user, size_t max_pages, struct ivs_error *err);
+
 /* Small accessors that never crash on a missing member. */
 const char *json_str(const cJSON *obj, const char *key);           /* NULL if absent/not string */
 double json_num(const cJSON *obj, const char *key, double dflt);

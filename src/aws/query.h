@@ -30,7 +30,21 @@ int query_call(struct aws_client *c, const struct aws_service *svc, const char *
 	       const char *version, const struct query_params *params, xmlDocPtr *out,
 	       struct ivs_error *err);
 
-/* REST-XML (S3): path is "/<bucket>/<key>" already encoded; body borrowed. */
+/* Pages through a query listing: sends action with params plus token_name
+ * ("NextToken", or "Marker" for IAM) from the previous page, calls page_fn
+ * with the <result_name> element ("ListStacksResult"; NULL: the root), and
+ * stops when the result has no token or an empty one. A token the service
+ * already returned is a loop (error "PaginationLoop"); more than max_pages
+ * (0: no limit) is error "TooManyPages". page_fn returning < 0 stops with its
+ * err. */
+int query_paginate(struct aws_client *c, const struct aws_service *svc, const char *action,
+		   const char *version, const struct query_params *params,
+		   const char *result_name, const char *token_name,
+		   int (*page_fn)(xmlNodePtr result, void *user, struct ivs_error *err),
+		   void *user, size_t max_pages, struct ivs_error *err);
+
+/* REST-XML (S3): path is "/<bucket>/<key>" already encoded; body borrowed
+ * (op->body_ref: it must outlive the send). Add headers to op->headers. */
 void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const char *operation,
 		     const char *method, const char *path, const void *body, size_t body_len);
 

@@ -1,0 +1,250 @@
+/*
+ * query.c - the AWS query protocol (form-encoded POST, XML answers), the
+ * REST-XML request shape of S3, and XML navigation by local name (see
+ * query.h).
+ *
+ * Owns: nothing between calls. XML is parsed by libxml2 with the network off
+ * and entity substitution off (XML_PARSE_NOENT is deliberately absent), so a
+ * response can neither fetch anything nor expand entities into our memory.
+ */
+#include "query.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "sigv4.h"
+
+#define QUERY_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+
+void query_params_add(struct query_params *q, const char *key, const char *value)
+{
+	http_headers_add(&q->kv, key, value ? value : "");
+}
+
+void query_params_addf(struct query_params *q, const char *key, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	query_params_add(q, key, buf_cstr(&b));
+	buf_free(&b);
+}
+
+void query_params_free(struct query_params *q)
+{
+	http_headers_free(&q->kv);
+}
+
+static void put_param(struct buf *body, const char *key, const char *value)
+{
+	if (body->len)
+		buf_putc(body, '&');
+	sigv4_uri_encode(body, key, strlen(key), 1);
+	buf_putc(body, '=');
+	sigv4_uri_encode(body, value, strlen(value), 1);
+}
+
+void query_op_init(struct aws_op *op, const struct aws_service *svc, const char *action,
+		   const char *version, const struct query_params *params)
+{
+	aws_op_init(op, svc, action, "POST");
+	buf_puts(&op->path, "/");
+	http_headers_add(&op->headers, "Content-Type", QUERY_CONTENT_TYPE);
+	put_param(&op->body, "Action", action);
+	put_param(&op->body, "Version", version);
+	for (size_t i = 0; params && i < params->kv.n; i++)
+		put_param(&op->body, params->kv.v[i].name, params->kv.v[i].value);
+}
+
+void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const char *operation,
+		     const char *method, const char *path, const void *body, size_t body_len)
+{
+	aws_op_init(op, svc, operation, method);
+	buf_puts(&op->path, path && *path ? path : "/");
+	if (body) {
+		op->body_ref = body;
+		op->body_ref_len = body_len;
+	}
+}
+
+xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)
+{
+	const struct buf *b = &op->resp.body;
+	if (!b->len || b->len > (size_t)INT32_MAX) {
+		ivs_error_set(err, "BadResponse", "%s %s: the response is not XML (%zu bytes)",
+			      op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "",
+			      b->len);
+		return NULL;
+	}
+	xmlDocPtr doc = xmlReadMemory(b->data, (int)b->len, NULL, NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		xmlFreeDoc(doc);
+		ivs_error_set(err, "BadResponse", "%s %s: the response is not well-formed XML",
+			      op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "");
+		return NULL;
+	}
+	return doc;
+}
+
+int query_call(struct aws_client *c, const struct aws_service *svc, const char *action,
+	       const char *version, const struct query_params *params, xmlDocPtr *out,
+	       struct ivs_error *err)
+{
+	struct aws_op op;
+	query_op_init(&op, svc, action, version, params);
+	int rc = aws_op_send(c, &op, err);
+	if (rc == 0 && out) {
+		*out = xml_op_result(&op, err);
+		if (!*out)
+			rc = -1;
+	}
+	aws_op_free(&op);
+	return rc;
+}
+
+int query_paginate(struct aws_client *c, const struct aws_service *svc, const char *action,
+		   const char *version, const struct query_params *params,
+		   const char *result_name, const char *token_name,
+		   int (*page_fn)(xmlNodePtr result, void *user, struct ivs_error *err),
+		   void *user, size_t max_pages, struct ivs_error *err)
+{
+	char *token = NULL;
+	struct buf seen = BUF_INIT; /* "\n"-joined tokens already sent: a loop check */
+	int rc = 0;
+	size_t pages = 0;
+	for (;;) {
+		if (max_pages && pages >= max_pages) {
+			rc = ivs_error_set(err, "TooManyPages",
+					   "%s %s: stopped after %zu pages; the listing did not end",
+					   svc->service_id, action, max_pages);
+			break;
+		}
+		struct query_params q = { { NULL, 0, 0 } };
+		for (size_t i = 0; params && i < params->kv.n; i++)
+			query_params_add(&q, params->kv.v[i].name, params->kv.v[i].value);
+		if (token)
+			query_params_add(&q, token_name, token);
+		xmlDocPtr doc = NULL;
+		rc = query_call(c, svc, action, version, &q, &doc, err);
+		query_params_free(&q);
+		if (rc < 0)
+			break;
+		pages++;
+		xmlNodePtr root = xml_root(doc);
+		xmlNodePtr result = result_name ? xml_find(root, result_name) : root;
+		if (!result) {
+			xmlFreeDoc(doc);
+			rc = ivs_error_set(err, "BadResponse", "%s %s: the response has no <%s>",
+					   svc->service_id, action, result_name);
+			break;
+		}
+		rc = page_fn(result, user, err);
+		char *next = rc == 0 ? xml_text(result, token_name) : NULL;
+		xmlFreeDoc(doc);
+		if (rc < 0)
+			break;
+		free(token);
+		token = next;
+		if (!token || !*token)
+			break;
+		/* Tokens are compared whole, one per line, so a prefix never matches. */
+		const char *p = buf_cstr(&seen);
+		size_t tl = strlen(token);
+		int repeated = 0;
+		while (*p && !repeated) {
+			const char *nl = strchr(p, '\n');
+			size_t l = nl ? (size_t)(nl - p) : strlen(p);
+			repeated = l == tl && memcmp(p, token, tl) == 0;
+			p += l + (nl ? 1 : 0);
+		}
+		if (repeated) {
+			rc = ivs_error_set(err, "PaginationLoop",
+					   "%s %s: the service returned a %s it had already returned; "
+					   "stopping instead of looping",
+					   svc->service_id, action, token_name);
+			break;
+		}
+		buf_puts(&seen, token);
+		buf_putc(&seen, '\n');
+	}
+	free(token);
+	buf_free(&seen);
+	return rc;
+}
+
+/* --- navigation --- */
+
+static int is_named(xmlNodePtr n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->name &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+xmlNodePtr xml_root(xmlDocPtr doc)
+{
+	return doc ? xmlDocGetRootElement(doc) : NULL;
+}
+
+xmlNodePtr xml_child(xmlNodePtr node, const char *name)
+{
+	if (!node || !name)
+		return NULL;
+	for (xmlNodePtr c = node->children; c; c = c->next)
+		if (is_named(c, name))
+			return c;
+	return NULL;
+}
+
+xmlNodePtr xml_find(xmlNodePtr node, const char *path)
+{
+	if (!node || !path)
+		return node;
+	const char *p = path;
+	char seg[256];
+	while (node && *p) {
+		size_t len = strcspn(p, "/");
+		if (len) {
+			if (len >= sizeof(seg))
+				return NULL;
+			memcpy(seg, p, len);
+			seg[len] = '\0';
+			node = xml_child(node, seg);
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return node;
+}
+
+char *xml_text(xmlNodePtr node, const char *path)
+{
+	xmlNodePtr n = xml_find(node, path);
+	if (!n)
+		return NULL;
+	xmlChar *t = xmlNodeGetContent(n);
+	char *s = xstrdup(t ? (const char *)t : "");
+	xmlFree(t);
+	return s;
+}
+
+xmlNodePtr xml_first(xmlNodePtr parent, const char *name)
+{
+	return xml_child(parent, name);
+}
+
+xmlNodePtr xml_next(xmlNodePtr node, const char *name)
+{
+	for (xmlNodePtr c = node ? node->next : NULL; c; c = c->next)
+		if (is_named(c, name))
+			return c;
+	return NULL;
+}
