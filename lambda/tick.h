@@ -1,0 +1,90 @@
+/*
+ * tick.h - one run of the viewer-count function: list channels and live
+ * streams, write one item per channel for the minute, read back the live
+ * channels' last WINDOW_MINUTES points and send them as Timed Metadata.
+ *
+ * The planning steps are pure functions (tested without a network); tick_run
+ * does the calls. Table items: channel (S, channel ARN, partition key), time
+ * (N, epoch ms of the minute, sort key), count (N), expires (N, epoch s,
+ * only with a retention). Keys are minute-aligned, so a retried invocation
+ * for the same minute overwrites its items, and the history is fetched by
+ * key (BatchGetItem) rather than by a Query per channel.
+ *
+ * Owns: struct tick_plan's array (tick_plan_free); the result JSON tick_run
+ * returns (the caller's).
+ */
+#ifndef IVS_LAMBDA_TICK_H
+#define IVS_LAMBDA_TICK_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/client.h"
+#include "aws/ivs.h"
+#include "config.h"
+#include "event.h"
+
+struct tick_channel {
+	const char *arn;   /* borrowed from the listings */
+	long long count;   /* the live stream's viewerCount; 0 when offline */
+	int live;
+};
+
+struct tick_plan {
+	struct tick_channel *ch; /* sorted by ARN, each ARN once */
+	size_t n;
+	size_t n_live;
+	size_t *live;            /* indexes into ch of the live channels, in ARN order */
+};
+
+/* Joins the listings: one entry per distinct channel ARN (a listing that
+ * repeats a channel across pages gives one item, since BatchWriteItem refuses
+ * duplicate keys), live when a LIVE stream names it. A live stream whose
+ * channel is missing from the channel list (created while listing) is kept:
+ * it has viewers. */
+void tick_plan_build(const struct ivs_channel *ch, size_t nch, const struct ivs_stream *st,
+		     size_t nst, struct tick_plan *out);
+void tick_plan_free(struct tick_plan *p);
+/* Index in p->ch of arn, or -1. */
+long tick_plan_find(const struct tick_plan *p, const char *arn);
+
+/* Epoch seconds an item expires at; 0 when retention_days is 0 (keep). */
+long long tick_expires(long long minute_ms, int retention_days);
+/* {"PutRequest":{"Item":{"channel":{"S":..},"time":{"N":..},"count":{"N":..}
+ * [,"expires":{"N":..}]}}} */
+cJSON *tick_put_request(const char *arn, long long minute_ms, long long count,
+			long long expires_s);
+/* {"channel":{"S":..},"time":{"N":..}} */
+cJSON *tick_key(const char *arn, long long minute_ms);
+
+/* History matrix: hist[j * window + k] is live channel j's count k minutes
+ * before the tick (k = 0 the tick's own), or -1 when that minute has no item.
+ * Fills k = 0 from the plan and k >= 1 from items (BatchGetItem answers);
+ * items for unknown channels or minutes outside the window are ignored.
+ * Returns the number of items used. */
+size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long long minute_ms,
+			 int window, long long *hist);
+/* Live channel j's payload (present minutes, newest first) into out.
+ * Returns the number of points sent. */
+size_t tick_payload(const long long *hist_row, int window, enum metadata_format f,
+		    const char *minute_iso, struct buf *out);
+
+struct tick_options {
+	long long deadline_ms;        /* epoch ms, local clock; 0: none */
+	size_t max_in_flight;         /* 0: 64 */
+	double ddb_backoff_base_ms;   /* 0: ddb.h's default */
+};
+
+/* Runs one tick. Returns the result object (see the handler's README line:
+ * minute, channels, live, itemsWritten, metadataSent, retries, wentOffline,
+ * errors, durationMs, requests) or NULL with err when nothing could be done
+ * (the IVS listing failed). Partial failures are listed in "errors". */
+cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
+		const struct tick_event *ev, const struct tick_options *o, struct ivs_error *err);
+
+/* The log line's form of a result: at most max_errors entries in "errors"
+ * (the count of the rest in "errorsOmitted"). Returns a new string. */
+char *tick_log_line(const cJSON *result, size_t max_errors);
+
+#endif
