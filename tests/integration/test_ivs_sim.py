@@ -3,6 +3,7 @@ describes it: boto3 clients talk to it with the test credentials."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -413,6 +414,12 @@ def works_behind_the_fault_proxy():
         c.put_metadata(channelArn=arn(2), metadata="via-proxy")
         assert [m["payload"] for m in sim.metadata()[arn(2)]] == ["via-proxy"]
         assert proxy.stats()["forwarded"] == 2
+    for port in (sim.port, proxy.port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            raise AssertionError("still listening on %d" % port)
+        except ConnectionRefusedError:
+            pass
 
 
 if __name__ == "__main__":

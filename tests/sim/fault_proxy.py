@@ -260,16 +260,17 @@ class FaultProxy:
             if not self._matches(op, path):
                 return None, 0.0
             if self.sequence:
-                return self.sequence.popleft(), 0.0
-            u = self.rng.random()
-            kind, acc = None, 0.0
-            for k in KINDS:
-                acc += self.faults.rates[k]
-                if u < acc:
-                    kind = k
-                    break
-            lo, hi = self.faults.delay_ms
-            delay = self.rng.uniform(lo, hi) / 1000.0 if hi > 0 else 0.0
+                kind, delay = self.sequence.popleft(), 0.0
+            else:
+                u = self.rng.random()
+                kind, acc = None, 0.0
+                for k in KINDS:
+                    acc += self.faults.rates[k]
+                    if u < acc:
+                        kind = k
+                        break
+                lo, hi = self.faults.delay_ms
+                delay = self.rng.uniform(lo, hi) / 1000.0 if hi > 0 else 0.0
             if kind:
                 self._stats["injected"][kind] += 1
                 self._stats["by_target"][op]["injected"] += 1
