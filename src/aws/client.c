@@ -262,14 +262,20 @@ static void parse_xml_error(const char *body, size_t len, struct ivs_error *err)
 	xmlFreeDoc(doc);
 }
 
-/* A short, printable excerpt of a body we could not read, so a proxy's HTML
- * page or a load balancer's text still tells the user something. */
+/* A short, printable excerpt of a body that carried no message, markup
+ * dropped, so a proxy's HTML page or a load balancer's text still tells the
+ * user something. */
 static void body_excerpt(const char *body, size_t len, char *out, size_t n)
 {
 	size_t w = 0;
-	int space = 0;
+	int space = 0, in_tag = 0;
 	for (size_t i = 0; i < len && w + 4 < n && w < 160; i++) {
 		unsigned char ch = (unsigned char)body[i];
+		if (ch == '<' || in_tag) {
+			in_tag = ch != '>';
+			space = w > 0;
+			continue;
+		}
 		if (isspace(ch) || !isprint(ch)) {
 			space = w > 0;
 			continue;
@@ -279,7 +285,7 @@ static void body_excerpt(const char *body, size_t len, char *out, size_t n)
 		space = 0;
 		out[w++] = (char)ch;
 	}
-	if (w < len && w + 4 < n && w >= 160) {
+	if (w >= 160 && w + 4 < n) {
 		memcpy(out + w, "...", 3);
 		w += 3;
 	}
@@ -315,12 +321,8 @@ void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
 
 	if (!err->code[0] && resp->status)
 		snprintf(err->code, sizeof(err->code), "%ld", resp->status);
-	if (!err->message[0] && skip < len && !(resp->status >= 200 && resp->status < 300)) {
-		char ex[200];
-		body_excerpt(body + skip, len - skip, ex, sizeof(ex));
-		if (ex[0] && body[skip] != '{' && body[skip] != '<')
-			snprintf(err->message, sizeof(err->message), "%s", ex);
-	}
+	if (!err->message[0] && skip < len)
+		body_excerpt(body + skip, len - skip, err->message, sizeof(err->message));
 }
 
 /* --- the client --- */
