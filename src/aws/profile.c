@@ -397,13 +397,22 @@ int profile_ini_load(const char *path, enum profile_ini_kind kind, const char *n
 	int r = read_small_file(path, &text, &len, err);
 	if (r <= 0)
 		return r;
+	int rc = profile_ini_parse(path, text, kind, name, out, err);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return rc;
+}
+
+int profile_ini_parse(const char *origin, const char *text, enum profile_ini_kind kind,
+		      const char *name, struct profile_section *out, struct ivs_error *err)
+{
+	section_init(out);
+	make_label(out, kind, name);
 	out->file_exists = 1;
 
 	struct profile_section fallback;
 	section_init(&fallback);
-	int rc = parse(path, text, kind, name, out, &fallback, err);
-	OPENSSL_cleanse(text, len);
-	free(text);
+	int rc = parse(origin, text, kind, name, out, &fallback, err);
 	if (rc < 0) {
 		profile_section_free(&fallback);
 		profile_section_free(out);

@@ -55,6 +55,10 @@ struct profile_section {
  * secret). out is always safe to profile_section_free(). */
 int profile_ini_load(const char *path, enum profile_ini_kind kind, const char *name,
 		     struct profile_section *out, struct ivs_error *err);
+/* The same over text already in memory (NUL-terminated; origin names it in
+ * errors, e.g. the path it came from). The caller cleanses text. */
+int profile_ini_parse(const char *origin, const char *text, enum profile_ini_kind kind,
+		      const char *name, struct profile_section *out, struct ivs_error *err);
 /* Case-insensitive; NULL when absent. */
 const char *profile_section_get(const struct profile_section *s, const char *key);
 void profile_section_free(struct profile_section *s);
