@@ -126,11 +126,9 @@ static const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) && v->valuestring && *v->valuestring ? v->valuestring : NULL;
 }
 
-/* Fills out from the JSON the sources send. `token_key` is "Token"
- * (container, IMDS) or "SessionToken" (credential_process). Returns 0, or -1
- * with `why` saying what was wrong (never a value). */
-static int creds_from_json(const char *body, size_t len, const char *token_key,
-			   int want_version, struct aws_creds *out, char *why, size_t whyn)
+/* See creds.h. */
+int creds_from_json(const char *body, size_t len, const char *token_key,
+		    int want_version, struct aws_creds *out, char *why, size_t whyn)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
 	int rc = -1;

@@ -22,6 +22,7 @@
 #ifndef IVS_CREDS_H
 #define IVS_CREDS_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "error.h"
@@ -43,6 +44,13 @@ int creds_resolve(const char *profile, struct aws_creds *out, struct ivs_error *
 /* True when they expire within the next `margin` seconds (refresh before). */
 int creds_expiring(const struct aws_creds *c, time_t now, long margin);
 void creds_free(struct aws_creds *c);
+/* Fills out from the JSON the sources send. `token_key` is "Token"
+ * (container, IMDS) or "SessionToken" (credential_process, which also needs
+ * want_version: "Version": 1). Returns 0, or -1 with `why` saying what was
+ * wrong (never a value). Public so the fuzz targets reach it without a
+ * process or a server. */
+int creds_from_json(const char *body, size_t len, const char *token_key,
+		    int want_version, struct aws_creds *out, char *why, size_t whyn);
 /* ISO-8601 UTC time as the credential sources send it ("2024-05-01T12:00:00Z",
  * with optional fractional seconds and a +hh:mm / -hh:mm offset). 0 or -1. */
 int creds_parse_time(const char *s, time_t *out);
