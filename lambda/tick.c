@@ -137,8 +137,11 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 		opp[j] = &ops[j];
 	}
 	buf_free(&payload);
+	/* A bucket of one: calls are paced evenly at the rate, so no one-second
+	 * window (IVS counts per second) ever sees more than the rate, as a
+	 * full bucket followed by its refill would allow. */
 	struct aws_send_options so = { .max_in_flight = opt.max_in_flight,
-				       .rate_per_sec = cfg->put_metadata_rate,
+				       .rate_per_sec = cfg->put_metadata_rate, .burst = 1,
 				       .deadline_ms = opt.deadline_ms };
 	if (plan.n_live)
 		aws_ops_send(c, opp, plan.n_live, &so);
