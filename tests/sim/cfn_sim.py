@@ -650,9 +650,9 @@ class Sim:
         steps.append([(st.name, "DELETE_COMPLETE", None)])
         return steps
 
-    def _start(self, st, first, steps):
+    def _start(self, st, first, steps, t=None):
         """Apply the first event now; the rest as the clock moves."""
-        self._event(st, st.name, first[0], first[1])
+        self._event(st, st.name, first[0], first[1], t=t)
         st.script = steps
         st.script_started = time.time()
         st.steps_applied = 0
@@ -673,12 +673,12 @@ class Sim:
 
     def _run_now(self, st, first, steps, t0):
         """Play a whole script at once, back-dated from t0 (for a scenario's history)."""
-        self._last_t = t0
-        self._start(st, first, steps)
+        clock = itertools.count()
+        self._start(st, first, steps, t=t0)
         while st.script:
             for logical, status, reason in st.script.pop(0):
-                self._event(st, logical, status, reason, t=self.now())
-        self._last_t = time.time()
+                self._event(st, logical, status, reason, t=t0 + 1 + next(clock))
+        self._last_t = max(self._last_t, t0 + 1 + next(clock))
 
     def _seed(self, initial):
         st = Stack(self, self.stack_name, self.region)
@@ -762,6 +762,9 @@ class Sim:
         if "StackName" in p:
             st = self.must_find(p["StackName"], include_deleted=True)
             self.advance(st)
+            if st.deleted is not None and not p["StackName"].startswith("arn:"):
+                # as AWS: by name a deleted stack is gone; by stack id it shows DELETE_COMPLETE
+                raise validation("Stack with id %s does not exist" % p["StackName"])
             return dict(Stacks=[self.stack_shape(st)])
         for st in list(self.stacks.values()):
             self.advance(st)
