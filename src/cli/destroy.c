@@ -1,12 +1,111 @@
 /*
- * destroy.c - `ivsvc destroy`: not written yet (this stub keeps the command table whole).
+ * destroy.c - `ivsvc destroy`: delete the stack (and with it the table and
+ * every viewer count in it), following its events until it is gone. The
+ * asset bucket stays, as `cdk destroy` leaves the bootstrap bucket.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "config.h"
+#include "stack.h"
+
+static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
+{
+	struct ivs_error err;
+	struct cfn_stack s;
+	int found = cfn_describe_stack(c, stack, &s, &err);
+	if (found < 0) {
+		cli_report(&err);
+		return EXIT_FAILED;
+	}
+	if (found == 1) {
+		printf("stack %s does not exist in %s; nothing to do\n", stack, aws_client_region(c));
+		return EXIT_OK;
+	}
+	char *id = xstrdup(s.id);
+	const char *table = NULL;
+	if (stack_fill_outputs(c, &s, &err) == 0)
+		table = cfn_kv_get(s.outputs, s.n_outputs, "TableName");
+	printf("Stack %s (%s) in %s will be deleted with everything it created:\n"
+	       "the function, its schedule and logs, and the DynamoDB table%s%s with all of "
+	       "its viewer-count history.\n",
+	       stack, s.status, aws_client_region(c), table ? " " : "", table ? table : "");
+	fflush(stdout);
+	struct cfn_resource *res = NULL;
+	size_t n_res = 0;
+	if (cfn_describe_stack_resources(c, id, &res, &n_res, &err) == 0)
+		cfn_resources_free(res, n_res);
+	cfn_stack_free(&s);
+
+	char prompt[300];
+	snprintf(prompt, sizeof(prompt), "Delete stack %s and its viewer-count history?", stack);
+	int yes = cli_confirm(o, prompt);
+	if (yes <= 0 || cli_interrupted) {
+		cli_error("not deleted; nothing was changed");
+		free(id);
+		return cli_interrupted ? EXIT_INTERRUPTED : EXIT_REFUSED;
+	}
+	char *after = stack_newest_event_id(c, id, &err);
+	if (cfn_delete_stack(c, id, &err) < 0) {
+		cli_report(&err);
+		free(after);
+		free(id);
+		return EXIT_FAILED;
+	}
+	printf("Deleting stack %s (Ctrl-C stops watching, not the delete)\n", stack);
+	fflush(stdout);
+	struct stack_outcome out;
+	int rc = stack_follow(c, id, after, n_res, 0, &out, &err);
+	free(after);
+	free(id);
+	if (rc < 0) {
+		cli_report(&err);
+		return EXIT_FAILED;
+	}
+	if (out.interrupted) {
+		fprintf(stderr, "\nStopped watching. The delete keeps going in CloudFormation: run "
+				"`ivsvc status --stack-name %s` to see how it ends.\n", stack);
+		stack_outcome_free(&out);
+		return EXIT_INTERRUPTED;
+	}
+	if (strcmp(out.status, "DELETE_COMPLETE") != 0) {
+		cli_error("deleting stack %s failed: it is %s", stack, out.status);
+		for (size_t i = 0; i < out.n_failures; i++)
+			fprintf(stderr, "  %s\n", out.failures[i]);
+		fprintf(stderr, "Next: fix the cause above (e.g. a resource changed by hand), then "
+				"run `ivsvc destroy --stack-name %s` again.\n", stack);
+		stack_outcome_free(&out);
+		return EXIT_FAILED;
+	}
+	stack_outcome_free(&out);
+	printf("Stack %s deleted\n", stack);
+	return EXIT_OK;
+}
 
 int cmd_destroy(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("destroy: not implemented yet");
-	return EXIT_FAILED;
+	struct cli_opts o;
+	if (cli_parse(argc, argv, "stack-name,yes,config,region,profile", &o) < 0)
+		return EXIT_USAGE;
+	int nargs = o.nargs;
+	free(o.args);
+	if (nargs) {
+		cli_error("destroy: takes no arguments (see 'ivsvc help destroy')");
+		return EXIT_USAGE;
+	}
+	struct ivs_config cfg;
+	int rc = stack_load_config(&o, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	cli_install_signals();
+	struct aws_client *c = cli_client(&o);
+	if (!c) {
+		config_free(&cfg);
+		return EXIT_FAILED;
+	}
+	rc = destroy(&o, c, cfg.stack_name);
+	aws_client_free(c);
+	config_free(&cfg);
+	return rc;
 }

@@ -1,12 +1,184 @@
 /*
- * logs.c - `ivsvc logs`: not written yet (this stub keeps the command table whole).
+ * logs.c - `ivsvc logs`: the function's log events, oldest first, in local
+ * time; --follow keeps polling every 2 s until Ctrl-C.
+ *
+ * Following never repeats or skips an event: each poll asks from the newest
+ * timestamp printed so far (inclusive) and drops the events already printed
+ * at exactly that timestamp, by event id.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/logs.h"
 #include "cli.h"
+#include "config.h"
+#include "output.h"
+#include "stack.h"
+
+#define FOLLOW_POLL_MS 2000
+
+struct seen {
+	long long ts;             /* newest timestamp printed */
+	char **ids;               /* ids printed at exactly ts */
+	size_t n, cap;
+};
+
+static int seen_has(const struct seen *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void seen_clear(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->ids[i]);
+	s->n = 0;
+}
+
+static void seen_add(struct seen *s, long long ts, const char *id)
+{
+	if (ts > s->ts) {
+		seen_clear(s);
+		s->ts = ts;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->ids = xrealloc(s->ids, s->cap * sizeof(char *));
+	}
+	s->ids[s->n++] = xstrdup(id);
+}
+
+static void print_event(const struct logs_event *e, int json)
+{
+	if (json) {
+		char iso[40];
+		out_format_utc(e->timestamp, iso, sizeof(iso));
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "timestamp", (double)e->timestamp);
+		cJSON_AddStringToObject(j, "time", iso);
+		cJSON_AddStringToObject(j, "logStream", e->stream ? e->stream : "");
+		cJSON_AddStringToObject(j, "eventId", e->id);
+		char *msg = xstrdup(e->message);
+		cJSON_AddStringToObject(j, "message", out_chomp(msg));
+		free(msg);
+		out_json_print(j, stdout, 1);
+		cJSON_Delete(j);
+		return;
+	}
+	char when[40];
+	out_format_local(e->timestamp, 1, when, sizeof(when));
+	char *msg = xstrdup(e->message);
+	printf("%s  %s\n", when, out_chomp(msg));
+	free(msg);
+}
+
+/* Prints the events not printed yet; returns how many. */
+static size_t print_new(const struct logs_event *v, size_t n, struct seen *s, int json)
+{
+	size_t printed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct logs_event *e = &v[i];
+		if (e->timestamp < s->ts || (e->timestamp == s->ts && seen_has(s, e->id)))
+			continue;
+		print_event(e, json);
+		seen_add(s, e->timestamp, e->id);
+		printed++;
+	}
+	fflush(stdout);
+	return printed;
+}
+
+static char *log_group_for(struct aws_client *c, const char *stack)
+{
+	struct cfn_stack s;
+	struct ivs_error err;
+	char *group = NULL;
+	if (cfn_describe_stack(c, stack, &s, &err) == 0) {
+		if (stack_fill_outputs(c, &s, &err) == 0)
+			group = xstrdup(cfn_kv_get(s.outputs, s.n_outputs, "LogGroupName"));
+		cfn_stack_free(&s);
+	}
+	return group ? group : xasprintf("/aws/lambda/%s-viewers", stack);
+}
+
+static int logs(const struct cli_opts *o, struct aws_client *c, const char *stack,
+		long long since_ms)
+{
+	char *group = log_group_for(c, stack);
+	struct logs_filter f = { .group = group, .pattern = o->filter };
+	struct seen seen = { 0 };
+	f.start_ms = out_now_ms() - since_ms;
+	seen.ts = f.start_ms;
+	int rc = EXIT_OK, warned = 0;
+	for (;;) {
+		struct logs_event *v = NULL;
+		size_t n = 0;
+		struct ivs_error err;
+		if (logs_filter_events(c, &f, &v, &n, &err) < 0) {
+			if (strcmp(err.code, "ResourceNotFoundException") == 0) {
+				if (!o->follow) {
+					cli_error("log group %s does not exist: is stack %s deployed "
+						  "(`ivsvc status`)?", group, stack);
+					rc = EXIT_FAILED;
+					break;
+				}
+				if (!warned)
+					cli_error("log group %s does not exist yet; waiting for it "
+						  "(Ctrl-C to stop)", group);
+				warned = 1;
+			} else if (!o->follow || cli_interrupted) {
+				cli_report(&err);
+				rc = cli_interrupted ? EXIT_OK : EXIT_FAILED;
+				break;
+			} else {
+				cli_report(&err); /* a passing error: keep following */
+			}
+		} else {
+			print_new(v, n, &seen, o->json);
+		}
+		logs_events_free(v, n);
+		if (!o->follow || stack_sleep(FOLLOW_POLL_MS) < 0)
+			break;
+		f.start_ms = seen.ts;
+	}
+	seen_clear(&seen);
+	free(seen.ids);
+	free(group);
+	return rc;
+}
 
 int cmd_logs(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("logs: not implemented yet");
-	return EXIT_FAILED;
+	struct cli_opts o;
+	if (cli_parse(argc, argv, "stack-name,follow,since,filter,json,config,region,profile",
+		      &o) < 0)
+		return EXIT_USAGE;
+	int nargs = o.nargs;
+	free(o.args);
+	if (nargs) {
+		cli_error("logs: takes no arguments (see 'ivsvc help logs')");
+		return EXIT_USAGE;
+	}
+	long long since_ms = 10 * 60 * 1000LL;
+	if (o.since && (out_parse_duration(o.since, &since_ms) < 0 || since_ms <= 0)) {
+		cli_error("logs: --since '%s' is not a duration like 30s, 10m, 2h or 1d", o.since);
+		return EXIT_USAGE;
+	}
+	struct ivs_config cfg;
+	int rc = stack_load_config(&o, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	cli_install_signals();
+	struct aws_client *c = cli_client(&o);
+	if (!c) {
+		config_free(&cfg);
+		return EXIT_FAILED;
+	}
+	rc = logs(&o, c, cfg.stack_name, since_ms);
+	aws_client_free(c);
+	config_free(&cfg);
+	return rc;
 }

@@ -1,12 +1,284 @@
 /*
- * status.c - `ivsvc status`: not written yet (this stub keeps the command table whole).
+ * status.c - `ivsvc status`: is the pipeline deployed and is it working?
+ * The stack's status and outputs, the schedule rule's state, the function's
+ * state and last update, and the newest count of every channel in the table
+ * with its age, so a stalled pipeline shows as old points.
+ *
+ * A part that cannot be read (rule or function missing, no permission) is
+ * reported and left null in --json; only a missing stack fails the command.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/events.h"
+#include "aws/lambdafn.h"
+#include "aws/table.h"
 #include "cli.h"
+#include "config.h"
+#include "output.h"
+#include "stack.h"
+
+/* The schedule's period in seconds for "rate(N unit)"; 60 for anything else. */
+static long schedule_period(const char *schedule)
+{
+	long n = 0;
+	char unit[16] = "";
+	if (!schedule || sscanf(schedule, "rate(%ld %15[a-z]", &n, unit) != 2 || n <= 0)
+		return 60;
+	if (strncmp(unit, "minute", 6) == 0)
+		return n * 60;
+	if (strncmp(unit, "hour", 4) == 0)
+		return n * 3600;
+	if (strncmp(unit, "day", 3) == 0)
+		return n * 86400;
+	return 60;
+}
+
+static void warn_part(const char *what, const char *name, const struct ivs_error *err)
+{
+	char line[900];
+	cli_error("status: could not read the %s %s: %s", what, name ? name : "(unknown)",
+		  ivs_error_format(err, line, sizeof(line)));
+}
+
+struct status_view {
+	struct cfn_stack stack;
+	struct events_rule rule;
+	int have_rule;
+	struct lambdafn_config fn;
+	int have_fn;
+	struct table_point *points;
+	size_t n_points;
+	int truncated, have_points;
+	long long now_ms;
+	long period_s;
+};
+
+static cJSON *status_json(const struct status_view *v)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *st = cJSON_AddObjectToObject(doc, "stack");
+	cJSON_AddStringToObject(st, "name", v->stack.name);
+	cJSON_AddStringToObject(st, "id", v->stack.id ? v->stack.id : "");
+	cJSON_AddStringToObject(st, "status", v->stack.status);
+	if (v->stack.status_reason)
+		cJSON_AddStringToObject(st, "statusReason", v->stack.status_reason);
+	if (v->stack.updated)
+		cJSON_AddStringToObject(st, "updated", v->stack.updated);
+	cJSON *outs = cJSON_AddObjectToObject(st, "outputs");
+	for (size_t i = 0; i < v->stack.n_outputs; i++)
+		cJSON_AddStringToObject(outs, v->stack.outputs[i].key, v->stack.outputs[i].value);
+	if (v->have_rule) {
+		cJSON *r = cJSON_AddObjectToObject(doc, "rule");
+		cJSON_AddStringToObject(r, "name", v->rule.name);
+		if (v->rule.state)
+			cJSON_AddStringToObject(r, "state", v->rule.state);
+		if (v->rule.schedule)
+			cJSON_AddStringToObject(r, "schedule", v->rule.schedule);
+	} else {
+		cJSON_AddNullToObject(doc, "rule");
+	}
+	if (v->have_fn) {
+		cJSON *f = cJSON_AddObjectToObject(doc, "function");
+		cJSON_AddStringToObject(f, "name", v->fn.name);
+		if (v->fn.state)
+			cJSON_AddStringToObject(f, "state", v->fn.state);
+		if (v->fn.last_update_status)
+			cJSON_AddStringToObject(f, "lastUpdateStatus", v->fn.last_update_status);
+		if (v->fn.last_modified)
+			cJSON_AddStringToObject(f, "lastModified", v->fn.last_modified);
+		if (v->fn.runtime)
+			cJSON_AddStringToObject(f, "runtime", v->fn.runtime);
+		cJSON_AddNumberToObject(f, "memorySize", v->fn.memory_mb);
+		cJSON_AddNumberToObject(f, "timeout", v->fn.timeout_s);
+	} else {
+		cJSON_AddNullToObject(doc, "function");
+	}
+	cJSON *chs = cJSON_AddArrayToObject(doc, "channels");
+	long long newest = -1;
+	for (size_t i = 0; i < v->n_points; i++) {
+		const struct table_point *p = &v->points[i];
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "channel", p->channel);
+		if (p->viewers >= 0)
+			cJSON_AddNumberToObject(c, "viewers", (double)p->viewers);
+		else
+			cJSON_AddNullToObject(c, "viewers");
+		if (p->time_ms >= 0) {
+			char iso[40];
+			out_format_utc(p->time_ms, iso, sizeof(iso));
+			cJSON_AddStringToObject(c, "time", iso);
+			cJSON_AddNumberToObject(c, "timeMs", (double)p->time_ms);
+			cJSON_AddNumberToObject(c, "ageSeconds",
+						(double)((v->now_ms - p->time_ms) / 1000));
+			if (p->time_ms > newest)
+				newest = p->time_ms;
+		}
+		cJSON_AddItemToArray(chs, c);
+	}
+	if (v->truncated)
+		cJSON_AddTrueToObject(doc, "channelsTruncated");
+	if (newest >= 0) {
+		long long age = (v->now_ms - newest) / 1000;
+		cJSON_AddNumberToObject(doc, "newestPointAgeSeconds", (double)age);
+		cJSON_AddBoolToObject(doc, "stale", age > 2 * v->period_s + 60);
+	}
+	return doc;
+}
+
+static void status_text(const struct status_view *v)
+{
+	char when[40] = "", age[24] = "";
+	long long ms;
+	if (v->stack.updated && out_parse_iso8601(v->stack.updated, &ms) == 0) {
+		out_format_local(ms, 1, when, sizeof(when));
+		out_format_age((v->now_ms - ms) / 1000, age, sizeof(age));
+	}
+	printf("Stack     %s  %s", v->stack.name, v->stack.status);
+	if (*when)
+		printf("  (changed %s, %s ago)", when, age);
+	printf("\n");
+	if (v->stack.status_reason && *v->stack.status_reason)
+		printf("          %s\n", v->stack.status_reason);
+	stack_print_outputs(&v->stack, stdout);
+	if (v->have_rule)
+		printf("Schedule  %s  %s  (rule %s)\n", v->rule.schedule ? v->rule.schedule : "-",
+		       v->rule.state ? v->rule.state : "-", v->rule.name);
+	if (v->have_fn) {
+		printf("Function  %s  %s", v->fn.name, v->fn.state ? v->fn.state : "-");
+		if (v->fn.last_update_status)
+			printf("  last update %s", v->fn.last_update_status);
+		if (v->fn.last_modified)
+			printf(" at %s", v->fn.last_modified);
+		printf("  (%s, %d MB, %d s)\n", v->fn.runtime ? v->fn.runtime : "-", v->fn.memory_mb,
+		       v->fn.timeout_s);
+		if (v->fn.state_reason && *v->fn.state_reason)
+			printf("          %s\n", v->fn.state_reason);
+	}
+	if (!v->have_points)
+		return;
+	if (!v->n_points) {
+		printf("Latest counts: none yet (the table is empty; the first tick writes one "
+		       "point per channel)\n");
+		return;
+	}
+	printf("Latest counts:\n");
+	struct out_table t;
+	out_table_init(&t, 4);
+	const char *head[4] = { "CHANNEL", "VIEWERS", "AT", "AGE" };
+	out_table_add(&t, head);
+	long long newest = -1;
+	for (size_t i = 0; i < v->n_points; i++) {
+		const struct table_point *p = &v->points[i];
+		char viewers[24] = "-", at[40] = "-", pa[24] = "-";
+		if (p->viewers >= 0)
+			snprintf(viewers, sizeof(viewers), "%lld", p->viewers);
+		if (p->time_ms >= 0) {
+			out_format_local(p->time_ms, 1, at, sizeof(at));
+			out_format_age((v->now_ms - p->time_ms) / 1000, pa, sizeof(pa));
+			if (p->time_ms > newest)
+				newest = p->time_ms;
+		}
+		const char *row[4] = { p->channel, viewers, at, pa };
+		out_table_add(&t, row);
+	}
+	out_table_print(&t, stdout, 2);
+	out_table_free(&t);
+	if (v->truncated)
+		printf("  (more channels may exist: the table was read only in part)\n");
+	if (newest >= 0 && (v->now_ms - newest) / 1000 > 2 * v->period_s + 60) {
+		char a[24];
+		out_format_age((v->now_ms - newest) / 1000, a, sizeof(a));
+		printf("Warning: the newest point is %s old but the schedule runs every %lds: the "
+		       "pipeline looks stalled. See `ivsvc logs --since 30m --stack-name %s`.\n",
+		       a, v->period_s, v->stack.name);
+	}
+}
+
+static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
+{
+	struct ivs_error err;
+	struct status_view v;
+	memset(&v, 0, sizeof(v));
+	int found = cfn_describe_stack(c, stack, &v.stack, &err);
+	if (found < 0) {
+		cli_report(&err);
+		return EXIT_FAILED;
+	}
+	if (found == 1) {
+		cli_error("stack %s does not exist in %s; create it with `ivsvc deploy`", stack,
+			  aws_client_region(c));
+		return EXIT_FAILED;
+	}
+	if (stack_fill_outputs(c, &v.stack, &err) < 0)
+		warn_part("stack resources of", stack, &err);
+	const struct cfn_stack *s = &v.stack;
+	const char *rule = cfn_kv_get(s->outputs, s->n_outputs, "RuleName");
+	const char *fn = cfn_kv_get(s->outputs, s->n_outputs, "FunctionName");
+	const char *table = cfn_kv_get(s->outputs, s->n_outputs, "TableName");
+	if (rule) {
+		int rc = events_describe_rule(c, rule, &v.rule, &err);
+		if (rc == 0)
+			v.have_rule = 1;
+		else
+			warn_part("schedule rule", rule, &err);
+	}
+	if (fn) {
+		int rc = lambdafn_get_configuration(c, fn, &v.fn, &err);
+		if (rc == 0)
+			v.have_fn = 1;
+		else
+			warn_part("function", fn, &err);
+	}
+	if (table) {
+		static const char *const counts[] = { "viewerCount", "viewers", "count", NULL };
+		struct table_read r = { .table = table, .key = "channel", .sort_key = "time",
+					.count_attrs = counts };
+		if (table_latest_points(c, &r, &v.points, &v.n_points, &v.truncated, &err) == 0)
+			v.have_points = 1;
+		else
+			warn_part("table", table, &err);
+	}
+	v.now_ms = out_now_ms();
+	v.period_s = schedule_period(v.have_rule ? v.rule.schedule : NULL);
+	if (o->json) {
+		cJSON *doc = status_json(&v);
+		out_json_print(doc, stdout, 0);
+		cJSON_Delete(doc);
+	} else {
+		status_text(&v);
+	}
+	cfn_stack_free(&v.stack);
+	if (v.have_rule)
+		events_rule_free(&v.rule);
+	if (v.have_fn)
+		lambdafn_config_free(&v.fn);
+	table_points_free(v.points, v.n_points);
+	return EXIT_OK;
+}
 
 int cmd_status(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("status: not implemented yet");
-	return EXIT_FAILED;
+	struct cli_opts o;
+	if (cli_parse(argc, argv, "stack-name,json,config,region,profile", &o) < 0)
+		return EXIT_USAGE;
+	int nargs = o.nargs;
+	free(o.args);
+	if (nargs) {
+		cli_error("status: takes no arguments (see 'ivsvc help status')");
+		return EXIT_USAGE;
+	}
+	struct ivs_config cfg;
+	int rc = stack_load_config(&o, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	struct aws_client *c = cli_client(&o);
+	if (!c) {
+		config_free(&cfg);
+		return EXIT_FAILED;
+	}
+	rc = status(&o, c, cfg.stack_name);
+	aws_client_free(c);
+	config_free(&cfg);
+	return rc;
 }

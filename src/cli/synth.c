@@ -1,12 +1,107 @@
 /*
- * synth.c - `ivsvc synth`: not written yet (this stub keeps the command table whole).
+ * synth.c - `ivsvc synth`: the template deploy would send, and the parameter
+ * values it would pass, without calling AWS.
+ *
+ * The template is printed unchanged (so it stays byte-identical to what
+ * CloudFormation receives); the resolved parameters and tags follow as YAML
+ * comments, so the output is still a valid template. Each value says where
+ * it came from: ivsvc.yaml, the package, or the template's own Default.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "config.h"
+#include "stack.h"
+
+static const char *config_value_for(const struct ivs_config *cfg, const char *param)
+{
+	for (int i = 0; i < CONFIG_NPARAMS; i++)
+		if (strcmp(config_param_template_name((enum config_param)i), param) == 0)
+			return cfg->params[i];
+	return NULL;
+}
 
 int cmd_synth(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("synth: not implemented yet");
-	return EXIT_FAILED;
+	struct cli_opts o;
+	if (cli_parse(argc, argv, "template,config,handler-zip,stack-name", &o) < 0)
+		return EXIT_USAGE;
+	int nargs = o.nargs;
+	free(o.args);
+	if (nargs) {
+		cli_error("synth: takes no arguments (see 'ivsvc help synth')");
+		return EXIT_USAGE;
+	}
+	struct ivs_config cfg;
+	int rc = stack_load_config(&o, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	struct ivs_error err;
+	struct stack_template t;
+	if (stack_template_load(o.template_path, &t, &err) < 0) {
+		cli_error("synth: %s", err.message);
+		stack_template_free(&t);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	/* The package only names CodeKey: synth works without one. */
+	struct stack_package pkg;
+	char *key = NULL;
+	if (stack_package_load(o.handler_zip, &pkg, &err) == 0) {
+		key = stack_package_key(&pkg);
+		stack_package_free(&pkg);
+	} else if (o.handler_zip) {
+		cli_error("synth: %s", err.message);
+		stack_template_free(&t);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+
+	fwrite(t.body, 1, t.len, stdout);
+	if (t.len && t.body[t.len - 1] != '\n')
+		putchar('\n');
+	printf("# ---- ivsvc synth: what `ivsvc deploy` passes with this template ----\n");
+	printf("# stack: %s\n", cfg.stack_name);
+	printf("# settings: %s\n", cfg.path ? cfg.path : "none (no ivsvc.yaml): defaults");
+	printf("# parameters:\n");
+	for (size_t i = 0; i < t.n_params; i++) {
+		const char *name = t.params[i];
+		const char *v = config_value_for(&cfg, name);
+		const char *from = cfg.path ? cfg.path : "settings";
+		char *owned = NULL;
+		if (strcmp(name, "CodeBucket") == 0) {
+			if (cfg.asset_bucket) {
+				v = cfg.asset_bucket;
+			} else {
+				v = owned = xasprintf("ivsvc-assets-<account>-%s",
+						      cfg.region ? cfg.region : "<region>");
+				from = "the account, at deploy time";
+			}
+		} else if (strcmp(name, "CodeKey") == 0) {
+			v = key ? key : "ivsvc/<sha256 of the handler zip>.zip";
+			from = key ? "the handler package" : "the handler package (none in this build)";
+		} else if (!v) {
+			v = t.param_defaults[i];
+			from = "template Default";
+		}
+		printf("#   %s: %s  # %s\n", name, v ? v : "(none)", v ? from : "no value");
+		free(owned);
+	}
+	if (cfg.n_tags) {
+		printf("# tags:\n");
+		for (size_t i = 0; i < cfg.n_tags; i++)
+			printf("#   %s: %s\n", cfg.tags[i].key, cfg.tags[i].value);
+	}
+	if (t.parsed)
+		printf("# capabilities: %s\n", t.needs_named_iam ? "CAPABILITY_NAMED_IAM"
+					       : t.needs_iam	 ? "CAPABILITY_IAM"
+								 : "none");
+	else
+		printf("# warning: %s could not be read as a template (YAML/JSON with "
+		       "Resources); CloudFormation will say why\n", t.source);
+	free(key);
+	stack_template_free(&t);
+	config_free(&cfg);
+	return EXIT_OK;
 }
