@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		if (zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
 						     (zip_uint32_t)(S_IFREG | e->mode) << 16) < 0 ||
 		    zip_file_set_dostime(za, (zip_uint64_t)idx, FIXED_DOS_TIME, FIXED_DOS_DATE, 0) < 0 ||
-		    zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 9) < 0)
+		    zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 0) < 0)
 			die("cannot set the attributes of %s", e->name);
 	}
 	if (zip_close(za) < 0) {
