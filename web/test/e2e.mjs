@@ -183,7 +183,6 @@ try {
   // 3. A real stream: the local HLS with ID3 TXXX payloads, as IVS sends
   // PutMetadata. The count must come from TEXT_METADATA_CUE, not the hook.
   if (haveSdk && hook.supported && hls) {
-    routes.delete('/config.json');
     routes.set('/config.json', { status: 404 });
     const url = `${base}/index.html?channel=local-hls&playbackUrl=${encodeURIComponent(`${base}/hls/stream.m3u8`)}`;
     const third = await openPage(url);
