@@ -47,7 +47,12 @@ const struct cli_command cli_commands[] = {
 	  "usage: ivsvc package [--output FILE]\n\n"
 	  "  --output FILE      where to write the zip (default function.zip)\n" },
 	{ "player", cmd_player, "write a viewer page configured for a channel",
-	  "usage: ivsvc player --channel ARN_OR_NAME [--out DIR] [--region R] [--profile P]\n" },
+	  "usage: ivsvc player --channel ARN_OR_NAME [--out DIR] [--yes] [--region R] [--profile P]\n\n"
+	  "Writes the viewer page (index.html, the Player SDK, config.json with the\n"
+	  "channel's playback URL) into DIR; serve it over http to watch.\n\n"
+	  "  --channel C        channel ARN, or its name (looked up with ListChannels)\n"
+	  "  --out DIR          where to write it (default ./ivsvc-player)\n"
+	  "  --yes              write into a non-empty folder that is not an earlier page\n" COMMON_FLAGS },
 	{ "whoami", cmd_whoami, "show the account, identity and region in use",
 	  "usage: ivsvc whoami [--json] [--region R] [--profile P]\n\n"
 	  "  --json             one JSON object on stdout\n" COMMON_FLAGS },
