@@ -1,5 +1,6 @@
 """integration.retry - the client's standard retry mode, clock-skew
-correction and concurrent sender, against a scripted HTTP server on loopback.
+correction, concurrent sender and pagination helpers, against a scripted HTTP
+server on loopback.
 
 Each case scripts the answers for its own path (the op is REST-JSON
 POST /<case>), runs tests/aws_call_tool and checks what the server saw (how
@@ -12,6 +13,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.parse
 from datetime import datetime, timezone
 
 import ivstest
@@ -82,10 +84,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
-        self.rfile.read(n)
+        self.req_body = self.rfile.read(n)
         with STATE.lock:
             STATE.log.append((time.monotonic(), self.path, self.headers.get("X-Amz-Date"),
-                              "Authorization" in self.headers))
+                              "Authorization" in self.headers, self.req_body))
             conns = STATE.open_by_path.setdefault(self.path, set())
             conns.add(id(self))
             STATE.max_conns[self.path] = max(STATE.max_conns.get(self.path, 0), len(conns))
@@ -105,6 +107,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "sleep":           # ("sleep", seconds, then-action)
             time.sleep(action[1])
             return self.play(action[2])
+        if kind == "pages":           # ("pages", token key, {token or None: response dict})
+            token = json.loads(self.req_body or b"{}").get(action[1])
+            return self.play(("status", 200, json.dumps(action[2][token]).encode(), {}))
+        if kind == "qpages":          # ("qpages", {token or None: XML}) for the query protocol
+            form = urllib.parse.parse_qs(self.req_body.decode())
+            token = form.get("NextToken", [None])[0]
+            return self.play(("status", 200, action[1][token].encode(),
+                              {"Content-Type": "text/xml"}))
         if kind == "drop":            # headers promise 100 bytes, 7 arrive, then close
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                              b"Content-Length: 100\r\n\r\npartial")
@@ -352,6 +362,79 @@ def deadline_cuts_a_backoff_wait():
     assert op["code"] == "DeadlineExceeded" and op["attempts"] == 1, op
     assert "busy" in op["message"], op  # the last real error is kept in the text
     assert elapsed < 1.5, elapsed
+
+
+def paginate(path, key, *opts, proto="restjson", op=None, body="{}"):
+    env = clean_env(endpoint=URL)
+    args = [TOOL, "--paginate", key] + list(opts) + ["ivs", proto, op or "POST:" + path, body]
+    p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    lines = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    assert lines and lines[-1].get("summary"), (p.stdout, p.stderr)
+    return p.returncode, lines[:-1], lines[-1]
+
+
+def tokens_sent(path, key):
+    return [json.loads(e[4]).get(key) for e in STATE.seen(path)]
+
+
+@case
+def json_pagination_follows_tokens():
+    STATE.script("/list", ("pages", "nextToken", {
+        None: {"items": [1], "nextToken": "t1"},
+        "t1": {"items": [2], "nextToken": "t2"},
+        "t2": {"items": [3], "nextToken": ""},
+    }))
+    rc, pages, summary = paginate("/list", "nextToken", body='{"maxResults": 1}')
+    assert rc == 0 and summary["pages"] == 3, summary
+    assert [p["body"]["items"] for p in pages] == [[1], [2], [3]], pages
+    assert tokens_sent("/list", "nextToken") == [None, "t1", "t2"]
+    assert all(json.loads(e[4])["maxResults"] == 1 for e in STATE.seen("/list"))
+
+
+@case
+def json_pagination_stops_on_a_missing_token():
+    STATE.script("/list1", ("pages", "NextToken", {None: {"items": []}}))
+    rc, pages, summary = paginate("/list1", "NextToken")
+    assert rc == 0 and summary["pages"] == 1, summary
+
+
+@case
+def json_pagination_refuses_a_loop():
+    STATE.script("/loop", ("pages", "nextToken", {
+        None: {"nextToken": "a"}, "a": {"nextToken": "b"}, "b": {"nextToken": "a"}}))
+    rc, pages, summary = paginate("/loop", "nextToken")
+    assert rc == 1 and summary["code"] == "PaginationLoop", summary
+    assert summary["pages"] == 3 and len(STATE.seen("/loop")) == 3, summary
+
+
+@case
+def json_pagination_stops_at_max_pages():
+    STATE.script("/endless", ("pages", "nextToken",
+                              dict([(None, {"nextToken": "p1"})] +
+                                   [("p%d" % i, {"nextToken": "p%d" % (i + 1)}) for i in range(1, 50)])))
+    rc, pages, summary = paginate("/endless", "nextToken", "--max-pages", "5")
+    assert rc == 1 and summary["code"] == "TooManyPages", summary
+    assert summary["pages"] == 5 and len(STATE.seen("/endless")) == 5
+
+
+@case
+def query_pagination_follows_next_token():
+    def page(names, token):
+        members = "".join("<member><StackName>%s</StackName></member>" % n for n in names)
+        tok = "<NextToken>%s</NextToken>" % token if token else ""
+        return ('<ListStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+                "<ListStacksResult><StackSummaries>%s</StackSummaries>%s</ListStacksResult>"
+                "</ListStacksResponse>" % (members, tok))
+    STATE.script("/", ("qpages", {None: page(["a"], "n/1+"), "n/1+": page(["b"], None)}))
+    rc, pages, summary = paginate("/", "NextToken", "--result", "ListStacksResult",
+                                  proto="query", op="ListStacks:2010-05-15",
+                                  body="StackStatusFilter.member.1=CREATE_COMPLETE")
+    assert rc == 0 and summary["pages"] == 2, summary
+    assert [p["token"] for p in pages] == ["n/1+", ""], pages
+    forms = [urllib.parse.parse_qs(e[4].decode()) for e in STATE.seen("/")]
+    assert [f.get("NextToken") for f in forms] == [None, ["n/1+"]], forms
+    assert all(f["Action"] == ["ListStacks"] and
+               f["StackStatusFilter.member.1"] == ["CREATE_COMPLETE"] for f in forms), forms
 
 
 if __name__ == "__main__":

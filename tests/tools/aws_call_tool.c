@@ -14,6 +14,11 @@
  *   --max-in-flight N  --rate R  --burst B  --deadline-ms MS (from now)
  *   --max-attempts N  --base-ms MS  --no-jitter  --timeout-ms MS
  *   --connect-timeout-ms MS
+ *   --paginate KEY       page with json_paginate (KEY: "nextToken", "NextToken")
+ *                        or query_paginate (KEY: "NextToken", "Marker"); one
+ *                        line per page, then a summary with pages and error
+ *   --result NAME        query pagination: the result element ("ListStacksResult")
+ *   --max-pages N        pagination limit (default 100)
  * Credentials, region and endpoints come from the environment as for ivsvc.
  * Exit status: 0 when every op succeeded, 1 when any failed, 2 usage.
  */
@@ -101,6 +106,82 @@ static int build_op(struct aws_op *op, const struct aws_service *svc, const char
 	return -1;
 }
 
+static int print_json_page(const cJSON *page, void *user, struct ivs_error *err)
+{
+	(void)err;
+	size_t *pages = user;
+	char *s = cJSON_PrintUnformatted(page);
+	printf("{\"page\":%zu,\"body\":%s}\n", (*pages)++, s ? s : "null");
+	free(s);
+	return 0;
+}
+
+static int print_xml_page(xmlNodePtr result, void *user, struct ivs_error *err)
+{
+	(void)err;
+	size_t *pages = user;
+	char *token = xml_text(result, "NextToken");
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "page", (double)(*pages)++);
+	cJSON_AddStringToObject(j, "element", (const char *)result->name);
+	cJSON_AddStringToObject(j, "token", token ? token : "");
+	char *s = cJSON_PrintUnformatted(j);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(j);
+	free(token);
+	return 0;
+}
+
+/* Pagination mode; returns the exit status. */
+static int paginate(struct aws_client *c, const struct aws_service *svc, const char *proto,
+		    const char *operation, const char *body, const char *key,
+		    const char *result, size_t max_pages)
+{
+	struct ivs_error err;
+	ivs_error_clear(&err);
+	size_t pages = 0;
+	int rc;
+	int colon_form = strcmp(proto, "restjson") == 0 || strcmp(proto, "query") == 0;
+	const char *sep = colon_form ? strchr(operation, ':') : strrchr(operation, '.');
+	if (!sep)
+		return 2;
+	char *left = strndup(operation, (size_t)(sep - operation));
+	if (strcmp(proto, "query") == 0) {
+		struct query_params q = { { NULL, 0, 0 } };
+		char *copy = strdup(body ? body : "");
+		for (char *save = NULL, *kv = strtok_r(copy, "&", &save); kv;
+		     kv = strtok_r(NULL, "&", &save)) {
+			char *eq = strchr(kv, '=');
+			if (eq)
+				*eq++ = '\0';
+			query_params_add(&q, kv, eq ? eq : "");
+		}
+		free(copy);
+		rc = query_paginate(c, svc, left, sep + 1, &q, result, key, print_xml_page, &pages,
+				    max_pages, &err);
+		query_params_free(&q);
+	} else {
+		cJSON *j = body ? cJSON_Parse(body) : NULL;
+		const char *version = strcmp(proto, "restjson") == 0 ? NULL : proto + 4;
+		rc = json_paginate(c, svc, version, left, sep + 1, j, key, print_json_page, &pages,
+				   max_pages, &err);
+		cJSON_Delete(j);
+	}
+	free(left);
+	cJSON *sum = cJSON_CreateObject();
+	cJSON_AddTrueToObject(sum, "summary");
+	cJSON_AddNumberToObject(sum, "pages", (double)pages);
+	cJSON_AddNumberToObject(sum, "rc", rc);
+	cJSON_AddStringToObject(sum, "code", err.code);
+	cJSON_AddStringToObject(sum, "message", err.message);
+	char *s = cJSON_PrintUnformatted(sum);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(sum);
+	return rc < 0 ? 1 : 0;
+}
+
 static void print_op(size_t i, const struct aws_op *op, long long elapsed)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -128,6 +209,8 @@ int main(int argc, char **argv)
 	size_t count = 1;
 	int concurrent = 0;
 	long long deadline_rel = 0;
+	const char *page_key = NULL, *result = NULL;
+	size_t max_pages = 100;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *a = argv[i];
@@ -159,6 +242,12 @@ int main(int argc, char **argv)
 			co.backoff_base_s = strtod(v, NULL) / 1000.0;
 		else if (strcmp(a, "--timeout-ms") == 0)
 			co.timeout_ms = strtol(v, NULL, 10);
+		else if (strcmp(a, "--paginate") == 0)
+			page_key = v;
+		else if (strcmp(a, "--result") == 0)
+			result = v;
+		else if (strcmp(a, "--max-pages") == 0)
+			max_pages = strtoul(v, NULL, 10);
 		else if (strcmp(a, "--connect-timeout-ms") == 0)
 			co.connect_timeout_ms = strtol(v, NULL, 10);
 		else
@@ -178,6 +267,11 @@ int main(int argc, char **argv)
 		char line[1024];
 		fprintf(stderr, "aws_call_tool: %s\n", ivs_error_format(&err, line, sizeof(line)));
 		return 1;
+	}
+	if (page_key) {
+		int prc = paginate(c, svc, proto, operation, body, page_key, result, max_pages);
+		aws_client_free(c);
+		return prc;
 	}
 	char left[256];
 	struct aws_op *ops = calloc(count, sizeof(*ops));
