@@ -230,6 +230,20 @@ static void copy_child_text(xmlNodePtr parent, const char *name, char *dst, size
 	}
 }
 
+static void xml_discard(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* libxml2 2.9 prints some errors (bad encodings) to stderr even with
+ * XML_PARSE_NOERROR; a service's malformed answer must not spray the
+ * terminal: we report it ourselves. */
+static void xml_quiet(void)
+{
+	xmlSetGenericErrorFunc(NULL, xml_discard);
+}
+
 /* <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>
  * (query), <Error><Code/>...<RequestId/></Error> (S3), <Response><Errors>
  * <Error>... (EC2 style). */
@@ -237,6 +251,7 @@ static void parse_xml_error(const char *body, size_t len, struct ivs_error *err)
 {
 	if (len > (size_t)INT32_MAX)
 		return;
+	xml_quiet();
 	xmlDocPtr doc = xmlReadMemory(body, (int)len, NULL, NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)

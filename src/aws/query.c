@@ -74,6 +74,20 @@ void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const cha
 	}
 }
 
+static void xml_discard(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* libxml2 2.9 prints some errors (bad encodings) to stderr even with
+ * XML_PARSE_NOERROR; a service's malformed answer must not spray the
+ * terminal: we report it ourselves. */
+static void xml_quiet(void)
+{
+	xmlSetGenericErrorFunc(NULL, xml_discard);
+}
+
 xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)
 {
 	const struct buf *b = &op->resp.body;
@@ -83,6 +97,7 @@ xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)
 			      b->len);
 		return NULL;
 	}
+	xml_quiet();
 	xmlDocPtr doc = xmlReadMemory(b->data, (int)b->len, NULL, NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc || !xmlDocGetRootElement(doc)) {

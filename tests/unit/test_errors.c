@@ -148,6 +148,13 @@ static void test_garbage(void)
 	aws_parse_error(&r, &e);
 	CHECK_STREQ(e.message, "oops tail");
 
+	/* XML that claims UTF-16 and breaks it: no code invented, nothing printed. */
+	http_response_reset(&r);
+	r.status = 400;
+	buf_append(&r.body, "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\x00\xd8\x3c\x2f", 42);
+	aws_parse_error(&r, &e);
+	CHECK_STREQ(e.code, "400");
+
 	/* A very long message is cut, not overflowed. */
 	struct buf big = BUF_INIT;
 	buf_puts(&big, "{\"__type\":\"X\",\"message\":\"");
