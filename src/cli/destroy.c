@@ -20,7 +20,8 @@ static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
 		return EXIT_FAILED;
 	}
 	if (found == 1) {
-		printf("stack %s does not exist in %s; nothing to do\n", stack, aws_client_region(c));
+		printf("stack %s does not exist; nothing to do (region %s)\n", stack,
+		       aws_client_region(c));
 		return EXIT_OK;
 	}
 	char *id = xstrdup(s.id);

@@ -955,18 +955,21 @@ int stack_follow(struct aws_client *c, const char *stack, const char *after_id, 
 		else
 			out_progress_update(&prog, "%s %s (%llds)", status, cur_id ? cur_id : "",
 					    secs);
+		char *now = xstrdup(status);
 		cfn_stack_free(&s);
 		if (timeout_ms > 0 && out_now_ms() - started > timeout_ms) {
 			out_progress_clear(&prog);
 			rc = ivs_error_set(err, "TimedOut", "stack %s did not settle in time", stack);
+			free(now);
 			break;
 		}
 		if (stack_sleep(stack_poll_ms()) < 0) {
 			out_progress_clear(&prog);
 			out->interrupted = 1;
-			out->status = xstrdup(status);
+			out->status = now;
 			break;
 		}
+		free(now);
 	}
 	free(last);
 	tracker_free(&tr);

@@ -231,7 +231,7 @@ static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
 			warn_part("function", fn, &err);
 	}
 	if (table) {
-		static const char *const counts[] = { "viewerCount", "viewers", "count", NULL };
+		static const char *const counts[] = { "count", "viewerCount", "viewers", NULL };
 		struct table_read r = { .table = table, .key = "channel", .sort_key = "time",
 					.count_attrs = counts };
 		if (table_latest_points(c, &r, &v.points, &v.n_points, &v.truncated, &err) == 0)
