@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/xmlerror.h>
-
 #include "aws/client.h"
 #include "fuzz.h"
 
@@ -49,22 +47,6 @@ int fuzz_error(const uint8_t *data, size_t size)
 }
 
 #ifndef IVS_FUZZ_NO_MAIN
-static void xml_quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-/* libxml2 2.9 prints encoding errors to stderr even with XML_PARSE_NOERROR
- * (reported; corpus/xml/utf16-bad-surrogate shows it): keep the log readable. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	return fuzz_error(data, size);

@@ -93,22 +93,6 @@ int fuzz_xml(const uint8_t *data, size_t size)
 }
 
 #ifndef IVS_FUZZ_NO_MAIN
-static void xml_quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-/* libxml2 2.9 prints encoding errors to stderr even with XML_PARSE_NOERROR
- * (reported; corpus/xml/utf16-bad-surrogate shows it): keep the log readable. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	return fuzz_xml(data, size);
