@@ -22,6 +22,9 @@ struct buf {
 
 void buf_init(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);
+/* Like buf_append, but a growth never leaves the old bytes behind in freed
+ * memory (they are cleansed): for bodies that may carry credentials. */
+void buf_append_wipe(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -57,6 +57,7 @@ struct http_client {
 	size_t max_body;
 	char *ca_bundle;            /* NULL: leave curl's default */
 	char *ca_path;              /* SSL_CERT_DIR, when set */
+	char *no_proxy;             /* the environment's no_proxy plus what must never be proxied */
 	CURLSH *share;
 	struct http_transfer sync;  /* the kept easy handle for http_send */
 	CURLM *multi;
@@ -148,6 +149,18 @@ static char *pick_ca_bundle(const char *explicit_bundle, CURL *probe)
 	return NULL; /* nothing better: curl's default, and TLS will say what failed */
 }
 
+/* Setting CURLOPT_NOPROXY replaces the environment's no_proxy, so keep it. */
+static char *build_no_proxy(void)
+{
+	const char *env = getenv("no_proxy");
+	if (!env || !*env)
+		env = getenv("NO_PROXY");
+	const char *fixed = "localhost,127.0.0.1,::1,169.254.169.254,169.254.170.2,169.254.170.23,fd00:ec2::254";
+	if (env && strcmp(env, "*") == 0)
+		return xstrdup("*");
+	return env && *env ? xasprintf("%s,%s", fixed, env) : xstrdup(fixed);
+}
+
 struct http_client *http_client_new(const struct http_options *opt)
 {
 	static int global_done;
@@ -179,6 +192,7 @@ struct http_client *http_client_new(const struct http_options *opt)
 		return NULL;
 	}
 	c->ca_bundle = pick_ca_bundle(opt ? opt->ca_bundle : NULL, c->sync.easy);
+	c->no_proxy = build_no_proxy();
 	const char *dir = getenv("SSL_CERT_DIR");
 	if (dir && *dir)
 		c->ca_path = xstrdup(dir);
@@ -220,6 +234,7 @@ void http_client_free(struct http_client *c)
 		curl_share_cleanup(c->share);
 	free(c->ca_bundle);
 	free(c->ca_path);
+	free(c->no_proxy);
 	free(c);
 }
 
@@ -233,7 +248,9 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		t->too_big = 1;
 		return 0; /* aborts the transfer: an error, never a truncated body */
 	}
-	buf_append(&t->resp->body, ptr, n);
+	/* Bodies may carry credentials (IMDS, container endpoint, STS): growing
+	 * the buffer must not leave copies in freed memory. */
+	buf_append_wipe(&t->resp->body, ptr, n);
 	return n;
 }
 
@@ -314,6 +331,12 @@ static int setup_transfer(struct http_transfer *t, const struct http_request *re
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* The path goes out byte for byte as signed: curl must not squash
+	 * "/./" or "/../" (S3 keys may contain them). */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	/* Credentials endpoints (instance metadata, the container agent) and
+	 * loopback are never reached through a proxy from the environment. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, c->no_proxy);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
