@@ -22,26 +22,57 @@ const struct cli_command cli_commands[] = {
 	  "usage: ivsvc deploy [--stack-name NAME] [--yes] [--template FILE] [--handler-zip FILE]\n"
 	  "                    [--config FILE] [--region R] [--profile P]\n\n"
 	  "Uploads the handler package, creates a change set, shows it, asks, executes it\n"
-	  "and follows the stack's events until it settles.\n\n" STACK_FLAGS
+	  "and follows the stack's events until it settles. The package goes to the asset\n"
+	  "bucket ivsvc-assets-<account>-<region> (or asset_bucket in ivsvc.yaml), created\n"
+	  "once, encrypted, public access blocked, TLS only. Ctrl-C while waiting stops\n"
+	  "watching, not the deploy.\n\n"
+	  "ivsvc.yaml keys: stack_name, region, profile, schedule, window_minutes,\n"
+	  "metadata_format (text|json), log_retention_days, data_retention_days, memory,\n"
+	  "timeout_seconds, put_metadata_rate, asset_bucket, tags (name: value). Flags win.\n\n"
+	  STACK_FLAGS
 	  "  --yes              do not ask for confirmation (needed without a terminal)\n"
 	  "  --template FILE    use FILE instead of the embedded template\n"
 	  "  --handler-zip FILE upload FILE instead of the embedded handler package\n" COMMON_FLAGS },
 	{ "destroy", cmd_destroy, "delete the stack, its table and its history",
-	  "usage: ivsvc destroy [--stack-name NAME] [--yes] [--region R] [--profile P]\n\n" STACK_FLAGS
+	  "usage: ivsvc destroy [--stack-name NAME] [--yes] [--config FILE] [--region R] [--profile P]\n\n"
+	  "Deletes the stack and follows it until it is gone. The DynamoDB table and all\n"
+	  "viewer-count history go with it; the asset bucket stays. A missing stack is\n"
+	  "not an error.\n\n" STACK_FLAGS
 	  "  --yes              do not ask for confirmation (needed without a terminal)\n" COMMON_FLAGS },
 	{ "status", cmd_status, "show the stack, schedule, function and latest counts",
-	  "usage: ivsvc status [--stack-name NAME] [--json] [--region R] [--profile P]\n\n" STACK_FLAGS
-	  "  --json             one JSON document on stdout\n" COMMON_FLAGS },
+	  "usage: ivsvc status [--stack-name NAME] [--json] [--config FILE] [--region R] [--profile P]\n\n"
+	  "The stack's status and outputs, the schedule rule's state, the function's state\n"
+	  "and last update, and each channel's newest count with its age (old points mean\n"
+	  "the pipeline stalled). A missing stack exits 1.\n\n" STACK_FLAGS
+	  "  --json             one JSON document: stack{status,outputs{}}, rule, function,\n"
+	  "                     channels[{channel,viewers,time,ageSeconds}]\n" COMMON_FLAGS },
 	{ "logs", cmd_logs, "print the function's logs (--follow to keep watching)",
-	  "usage: ivsvc logs [--follow] [--since 10m] [--filter PATTERN] [--json]\n\n" STACK_FLAGS
+	  "usage: ivsvc logs [--follow] [--since 10m] [--filter PATTERN] [--json]\n"
+	  "                  [--stack-name NAME] [--config FILE] [--region R] [--profile P]\n\n"
+	  "Prints the function's log events (its stack's LogGroupName output, else\n"
+	  "/aws/lambda/<stack>-viewers), oldest first, in local time.\n\n" STACK_FLAGS
 	  "  --follow, -f       keep polling for new events until Ctrl-C\n"
 	  "  --since DURATION   how far back to start: 30s, 10m, 2h, 1d (default 10m)\n"
 	  "  --filter PATTERN   CloudWatch Logs filter pattern\n"
 	  "  --json             one JSON object per event\n" COMMON_FLAGS },
 	{ "synth", cmd_synth, "print the CloudFormation template with parameters resolved",
-	  "usage: ivsvc synth [--template FILE] [--config FILE]\n" },
+	  "usage: ivsvc synth [--template FILE] [--config FILE] [--handler-zip FILE]\n\n"
+	  "Prints the template unchanged (what deploy sends), then, as YAML comments so the\n"
+	  "output stays a valid template, the parameter values deploy would pass and where\n"
+	  "each comes from (ivsvc.yaml, the handler package, or the template's Default),\n"
+	  "the stack's tags and the IAM capability. Calls no AWS API.\n\n"
+	  "  --template FILE    use FILE instead of the embedded template\n"
+	  "  --config FILE      settings file (default ./ivsvc.yaml when present)\n"
+	  "  --handler-zip FILE name CodeKey after FILE instead of the embedded package\n" },
 	{ "diff", cmd_diff, "show what deploy would change, without changing it",
-	  "usage: ivsvc diff [--stack-name NAME] [--json] [--region R] [--profile P]\n\n" STACK_FLAGS
+	  "usage: ivsvc diff [--stack-name NAME] [--json] [--template FILE] [--handler-zip FILE]\n"
+	  "                  [--config FILE] [--region R] [--profile P]\n\n"
+	  "Creates a change set, prints it (+ Add / ~ Modify / - Remove, and changed\n"
+	  "parameters) and deletes it: nothing is uploaded or executed. A missing stack\n"
+	  "shows every resource as + Add.\n\n" STACK_FLAGS
+	  "  --json             one JSON document: changeSetType, noChanges, changes[]\n"
+	  "  --template FILE    use FILE instead of the embedded template\n"
+	  "  --handler-zip FILE compare with FILE instead of the embedded handler package\n"
 	  COMMON_FLAGS },
 	{ "package", cmd_package, "write the Lambda deployment package (function.zip)",
 	  "usage: ivsvc package [--output FILE]\n\n"
