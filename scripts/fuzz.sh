@@ -73,6 +73,7 @@ for target in $targets; do
 	dirs="$corpus"
 	[ -d "$root/tests/fuzz/regress/$name" ] && dirs="$dirs $root/tests/fuzz/regress/$name"
 	log=$artifacts/$name/last-run.log
+	touch "$artifacts/$name/.start"
 	echo "fuzz: $target for ${seconds}s (max_len $(max_len "$name"))"
 	# shellcheck disable=SC2086  # dirs is a list of paths without spaces
 	"$bin" -max_total_time="$seconds" -max_len="$(max_len "$name")" -timeout=10 \
@@ -89,11 +90,12 @@ for target in $targets; do
 		echo "fuzz: $target: FAILED (exit $rc) after ${execs:-?} execs"
 		grep -E '^==[0-9]+==ERROR|SUMMARY|runtime error|fuzz invariant|Test unit written' "$log" |
 			head -n 8 | sed 's/^/    /'
-		for f in "$artifacts/$name"/crash-* "$artifacts/$name"/leak-* \
-			 "$artifacts/$name"/timeout-* "$artifacts/$name"/oom-* \
-			 "$artifacts/$name"/slow-unit-*; do
-			[ -e "$f" ] && echo "    reproducer: $f (replay: $bin $f)"
-		done
+		# Only this run's: earlier runs' reproducers may still be there.
+		find "$artifacts/$name" -type f -newer "$artifacts/$name/.start" \
+			\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
+			while read -r f; do
+				echo "    reproducer: $f (replay: $bin $f)"
+			done
 		echo "    full log: $log"
 		failed=$((failed + 1))
 	fi
