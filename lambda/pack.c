@@ -110,7 +110,7 @@ static char *add_libraries(const char *ldd, const char *binary)
 		if (strstr(p, "not found"))
 			die("a library of the handler is missing on this machine: %s", p);
 		char *arrow = strstr(p, " => ");
-		char name[512], path[2048];
+		char name[2048], path[2048];
 		if (arrow) {
 			/* "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" */
 			snprintf(name, sizeof(name), "%.*s", (int)(arrow - p), p);
@@ -127,7 +127,7 @@ static char *add_libraries(const char *ldd, const char *binary)
 		} else {
 			continue; /* the vDSO, which the kernel provides */
 		}
-		char zname[600];
+		char zname[sizeof(name) + 8];
 		snprintf(zname, sizeof(zname), "lib/%s", name);
 		int is_loader = loader && strcmp(loader, name) == 0;
 		add_entry(zname, path, NULL, is_loader ? 0755 : 0644);
