@@ -165,7 +165,7 @@ size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long lon
 size_t tick_payload(const long long *row, int window, enum metadata_format f,
 		    const char *minute_iso, struct buf *out)
 {
-	long long pts[64];
+	long long pts[64] = { 0 };
 	long long *v = window <= 64 ? pts : xmalloc((size_t)window * sizeof(*v));
 	size_t n = 0;
 	for (int k = 0; k < window; k++)
@@ -175,4 +175,15 @@ size_t tick_payload(const long long *row, int window, enum metadata_format f,
 	if (v != pts)
 		free(v);
 	return sent;
+}
+
+void tick_put_pacing(double rate, double *send_rate, double *burst)
+{
+	if (rate >= 20) {
+		*burst = 2;
+		*send_rate = rate - 2;
+	} else {
+		*burst = 1;
+		*send_rate = rate;
+	}
 }

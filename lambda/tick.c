@@ -76,8 +76,9 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 	/* 1. what exists and what is live */
 	struct ivs_channel *ch = NULL;
 	struct ivs_stream *st = NULL;
-	size_t nch = 0, nst = 0, list_calls = 0;
-	if (ivs_list_channels_and_streams(c, &ch, &nch, &st, &nst, &list_calls, err) < 0)
+	size_t nch = 0, nst = 0;
+	struct ivs_list_stats ls = { 0 };
+	if (ivs_list_channels_and_streams(c, &ch, &nch, &st, &nst, &ls, err) < 0)
 		return NULL;
 	long long t_list = mono_ms();
 	struct tick_plan plan;
@@ -85,7 +86,7 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 
 	cJSON *result = cJSON_CreateObject();
 	cJSON *errors = cJSON_CreateArray();
-	size_t retries = 0;
+	size_t retries = ls.retries;
 
 	/* 2. this minute's items, and the previous minutes' for live channels */
 	long long expires = tick_expires(ev->minute_ms, cfg->retention_days);
@@ -137,12 +138,11 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 		opp[j] = &ops[j];
 	}
 	buf_free(&payload);
-	/* A bucket of one: calls are paced evenly at the rate, so no one-second
-	 * window (IVS counts per second) ever sees more than the rate, as a
-	 * full bucket followed by its refill would allow. */
+	/* Paced evenly (not a full bucket of `rate` then its refill, which
+	 * would put twice the rate into one second). */
 	struct aws_send_options so = { .max_in_flight = opt.max_in_flight,
-				       .rate_per_sec = cfg->put_metadata_rate, .burst = 1,
 				       .deadline_ms = opt.deadline_ms };
+	tick_put_pacing(cfg->put_metadata_rate, &so.rate_per_sec, &so.burst);
 	if (plan.n_live)
 		aws_ops_send(c, opp, plan.n_live, &so);
 	size_t sent = 0, offline = 0, put_calls = 0;
@@ -174,7 +174,7 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 	cJSON_AddItemToObject(result, "errors", errors);
 	cJSON_AddNumberToObject(result, "durationMs", (double)(t_end - t0));
 	cJSON *req = cJSON_AddObjectToObject(result, "requests");
-	cJSON_AddNumberToObject(req, "ivsList", (double)list_calls);
+	cJSON_AddNumberToObject(req, "ivsList", (double)ls.requests);
 	cJSON_AddNumberToObject(req, "ddbBatchWrite", (double)batch.calls_write);
 	cJSON_AddNumberToObject(req, "ddbBatchGet", (double)batch.calls_get);
 	cJSON_AddNumberToObject(req, "ivsPutMetadata", (double)put_calls);

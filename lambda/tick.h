@@ -70,6 +70,14 @@ size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long lon
 size_t tick_payload(const long long *hist_row, int window, enum metadata_format f,
 		    const char *minute_iso, struct buf *out);
 
+/* The PutMetadata token bucket for an account rate of `rate` calls/s, such
+ * that no one-second window ever holds more than `rate` calls (IVS counts
+ * per second): burst + send_rate <= rate. A bucket of 2 absorbs the
+ * scheduler's millisecond wake-ups (with a bucket of 1 each late wake-up
+ * loses its fraction of a token: measured 139/s instead of 155/s); below 20/s
+ * a bucket of 1 at the full rate. */
+void tick_put_pacing(double rate, double *send_rate, double *burst);
+
 struct tick_options {
 	long long deadline_ms;        /* epoch ms, local clock; 0: none */
 	size_t max_in_flight;         /* 0: 64 */

@@ -26,6 +26,7 @@ struct pager {
 	char *token;        /* NULL before the first page and after the last */
 	int done;
 	size_t pages;
+	size_t attempts;    /* requests sent, retries included */
 	/* results */
 	struct ivs_channel *ch;
 	struct ivs_stream *st;
@@ -146,6 +147,7 @@ static int pagers_run(struct aws_client *c, struct pager *pv, size_t np, struct 
 			aws_ops_send(c, opp, k, &(struct aws_send_options){ .max_in_flight = 2 });
 		int rc = 0;
 		for (size_t i = 0; i < k; i++) {
+			who[i]->attempts += (size_t)(ops[i].attempts > 0 ? ops[i].attempts : 0);
 			if (rc == 0 && ops[i].rc < 0) {
 				*err = ops[i].err;
 				rc = -1;
@@ -196,7 +198,7 @@ int ivs_list_streams(struct aws_client *c, struct ivs_stream **out, size_t *n,
 }
 
 int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch, size_t *nch,
-				  struct ivs_stream **st, size_t *nst, size_t *requests,
+				  struct ivs_stream **st, size_t *nst, struct ivs_list_stats *stats,
 				  struct ivs_error *err)
 {
 	*ch = NULL;
@@ -204,8 +206,13 @@ int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch,
 	*nch = *nst = 0;
 	struct pager p[2] = { { .kind = PAGER_CHANNELS }, { .kind = PAGER_STREAMS } };
 	int rc = pagers_run(c, p, 2, err);
-	if (requests)
-		*requests = p[0].pages + p[1].pages;
+	if (stats) {
+		stats->pages = p[0].pages + p[1].pages;
+		stats->requests = p[0].attempts + p[1].attempts;
+		/* a failed page is not among the pages taken, but its attempts count */
+		size_t ok_attempts = stats->pages;
+		stats->retries = stats->requests > ok_attempts ? stats->requests - ok_attempts : 0;
+	}
 	if (rc < 0) {
 		pager_free(&p[0]);
 		pager_free(&p[1]);

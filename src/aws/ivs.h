@@ -29,11 +29,16 @@ int ivs_list_channels(struct aws_client *c, struct ivs_channel **out, size_t *n,
 /* Every live stream, following nextToken to the end. */
 int ivs_list_streams(struct aws_client *c, struct ivs_stream **out, size_t *n,
 		     struct ivs_error *err);
+/* What a listing cost: pages taken, requests sent (every attempt), retries. */
+struct ivs_list_stats {
+	size_t pages;
+	size_t requests;
+	size_t retries;
+};
 /* Both listings at once, their pages fetched in lockstep (two requests in
- * flight), so the wait is the longer list's, not the sum. *requests (may be
- * NULL) receives the number of pages fetched. */
+ * flight), so the wait is the longer list's, not the sum. stats may be NULL. */
 int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch, size_t *nch,
-				  struct ivs_stream **st, size_t *nst, size_t *requests,
+				  struct ivs_stream **st, size_t *nst, struct ivs_list_stats *stats,
 				  struct ivs_error *err);
 /* One channel by ARN (playback URL included). */
 int ivs_get_channel(struct aws_client *c, const char *arn, struct ivs_channel *out,

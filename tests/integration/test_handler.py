@@ -331,9 +331,13 @@ def deadline_reports_what_was_not_done():
     assert res["elapsed"] < 3.0, res["elapsed"]
     md = sim.metadata()
     errs = body["errors"]
-    assert 0 < body["metadataSent"] < 300 and body["metadataSent"] == len(md), body["metadataSent"]
+    assert 0 < body["metadataSent"] < 300, body["metadataSent"]
     assert body["metadataSent"] + len(errs) == 300, (body["metadataSent"], len(errs))
-    assert {e["channel"] for e in errs} == {c["arn"] for c in chans} - set(md)
+    # every channel without metadata is listed; a put cut in flight at the
+    # deadline may have arrived all the same (listed: it was not confirmed)
+    listed = {e["channel"] for e in errs}
+    assert listed >= {c["arn"] for c in chans} - set(md)
+    assert len(listed & set(md)) == len(md) - body["metadataSent"] <= 64
     assert all(e["op"] == "PutMetadata" and e["code"] == "DeadlineExceeded" for e in errs), errs[:3]
     assert body["itemsWritten"] == 300  # the items were written first
     assert elapsed < 15

@@ -324,6 +324,19 @@ static void test_config(void)
 	}
 }
 
+static void test_pacing(void)
+{
+	double r, b;
+	tick_put_pacing(155, &r, &b);
+	CHECK(b == 2 && r == 153); /* at most 155 in any second */
+	tick_put_pacing(20, &r, &b);
+	CHECK(b == 2 && r == 18);
+	tick_put_pacing(5, &r, &b);
+	CHECK(b == 1 && r == 5);
+	tick_put_pacing(0.5, &r, &b);
+	CHECK(b == 1 && r == 0.5);
+}
+
 static void test_deadline(void)
 {
 	const long long now = 1795543620000LL;
@@ -341,6 +354,7 @@ int main(void)
 	test_plan();
 	test_log_line();
 	test_config();
+	test_pacing();
 	test_deadline();
 	return CHECK_DONE();
 }

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""handler_bench - the Lambda function's cost per tick, measured on the
+packaged bootstrap (unpacked, started with only Lambda's variables, driven
+through the local Runtime API) against moto's DynamoDB and the IVS simulator.
+
+For each size (live channels) and PutMetadata mode it runs a fresh function
+for `--ticks` consecutive minutes and reports:
+  - cold start: process start to its first GET /invocation/next (median of
+    --cold-runs starts, no table or network touched before /next);
+  - per tick: wall time (invoke to answer), the handler's phases (list,
+    DynamoDB, metadata) and ms per live channel;
+  - requests per service, as the handler counted them (every attempt) and as
+    the simulator saw them;
+  - peak RSS of the function process (VmHWM from /proc/<pid>/status).
+Modes: "quota" runs PutMetadata at the account quota (155/s, the default:
+PutMetadata dominates above a few hundred live channels); "uncapped" lifts
+the rate (PUT_METADATA_RATE and the simulator's limits) to show the
+handler's own cost.
+
+Everything on 127.0.0.1. Prints a Markdown table and the ratios of one run.
+
+    python3 bench/handler_bench.py [--build build] [--sizes 100,1000,5000]
+                                   [--modes quota,uncapped] [--ticks 2]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+sys.path[:0] = [os.path.join(SRC, "tests", "lib"), os.path.join(SRC, "tests", "sim")]
+
+import ivstest  # noqa: E402
+from ivs_sim import IvsSim  # noqa: E402
+from runtime_api import RuntimeApi, scheduled_event, start_function, unpack_package  # noqa: E402
+
+MINUTES = ["2026-11-24T18:%02d:00Z" % m for m in range(7, 60)]
+
+
+def make_table(ddb, name):
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
+                   {"AttributeName": "time", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
+                              {"AttributeName": "time", "AttributeType": "N"}])
+
+
+def cold_starts(root, runs):
+    """Seconds from process start to the first /next, `runs` times."""
+    out = []
+    for _ in range(runs):
+        with RuntimeApi() as rt:
+            fn = start_function(root, rt, table="Cold")
+            try:
+                t = rt.wait_next(timeout=30)[0]
+                out.append(t - fn.started)
+            finally:
+                fn.stop()
+                os.unlink(fn.stdout_path)
+                os.unlink(fn.stderr_path)
+    return out
+
+
+def run_size(root, moto, sim, ddb, n, mode, ticks, table):
+    sim.reset()
+    sim.create_channels(n, live=n, seed=n)
+    extra = {"AWS_ENDPOINT_URL_DYNAMODB": moto.url, "AWS_ENDPOINT_URL_IVS": sim.url}
+    if mode == "uncapped":
+        sim.configure(account_rate=10 ** 9, channel_rate=10 ** 9)
+        extra["PUT_METADATA_RATE"] = "1000000"
+    make_table(ddb, table)
+    rows = []
+    with RuntimeApi(timeout_ms=300000) as rt:
+        fn = start_function(root, rt, table=table, extra=extra)
+        try:
+            for i in range(ticks):
+                before = sim.stats()["requests"]
+                t0 = time.time()
+                res = rt.invoke_and_wait(scheduled_event(MINUTES[i]), timeout=600)
+                wall = time.time() - t0
+                fn.sample_rss()
+                if res["kind"] != "response":
+                    raise RuntimeError("tick failed: %s" % res["body"])
+                body = res["body"]
+                after = sim.stats()["requests"]
+                seen = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+                if body["errors"] or body["metadataSent"] != n or body["itemsWritten"] != n:
+                    raise RuntimeError("incomplete tick: %s" % json.dumps(body)[:500])
+                rows.append({"n": n, "mode": mode, "tick": i + 1, "wall_ms": wall * 1000,
+                             "body": body, "sim": seen, "rss_kb": fn.peak_kb})
+        finally:
+            fn.stop()
+            os.unlink(fn.stdout_path)
+            os.unlink(fn.stderr_path)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.environ.get("IVSVC_BUILD_DIR", os.path.join(SRC, "build")))
+    ap.add_argument("--sizes", default="100,1000,5000")
+    ap.add_argument("--modes", default="quota,uncapped")
+    ap.add_argument("--ticks", type=int, default=2)
+    ap.add_argument("--cold-runs", type=int, default=7)
+    a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    modes = a.modes.split(",")
+    root = unpack_package(os.path.join(a.build, "function.zip"))
+    rows = []
+    try:
+        cold = cold_starts(root, a.cold_runs)
+        with ivstest.MotoServer() as moto, IvsSim() as sim:
+            ddb = ivstest.boto_client("dynamodb", moto.url)
+            k = 0
+            for mode in modes:
+                for n in sizes:
+                    k += 1
+                    sys.stderr.write("bench: %d live channels, %s ...\n" % (n, mode))
+                    rows += run_size(root, moto, sim, ddb, n, mode, a.ticks, "Bench%d" % k)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    print("## Handler benchmark (one run, %s)\n" % time.strftime("%Y-%m-%d"))
+    print("Cold start (process start to first /next), %d runs: median %.1f ms, min %.1f, max %.1f\n"
+          % (len(cold), statistics.median(cold) * 1000, min(cold) * 1000, max(cold) * 1000))
+    print("| live channels | PutMetadata | tick | wall ms | list ms | DynamoDB ms | metadata ms "
+          "| ms/channel | IVS list | BatchWrite | BatchGet | PutMetadata | peak RSS MB |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        b, ph, rq = r["body"], r["body"]["phaseMs"], r["body"]["requests"]
+        print("| %d | %s | %d | %.0f | %d | %d | %d | %.2f | %d | %d | %d | %d | %.1f |" % (
+            r["n"], r["mode"], r["tick"], r["wall_ms"], ph["list"], ph["dynamodb"], ph["metadata"],
+            r["wall_ms"] / r["n"], rq["ivsList"], rq["ddbBatchWrite"], rq["ddbBatchGet"],
+            rq["ivsPutMetadata"], r["rss_kb"] / 1024.0))
+    print()
+    # ratios within this run: the last tick (with history) of each size
+    last = {}
+    for r in rows:
+        last[(r["mode"], r["n"])] = r
+    for mode in modes:
+        lo, hi = last.get((mode, min(sizes))), last.get((mode, max(sizes)))
+        if lo and hi and lo is not hi:
+            f = hi["n"] / lo["n"]
+            print("- %s: %d vs %d live channels (x%.0f): wall x%.1f, ms/channel %.2f -> %.2f, "
+                  "DynamoDB phase x%.1f, peak RSS x%.2f" % (
+                      mode, hi["n"], lo["n"], f, hi["wall_ms"] / lo["wall_ms"],
+                      lo["wall_ms"] / lo["n"], hi["wall_ms"] / hi["n"],
+                      hi["body"]["phaseMs"]["dynamodb"] / max(1, lo["body"]["phaseMs"]["dynamodb"]),
+                      hi["rss_kb"] / max(1, lo["rss_kb"])))
+    for n in sizes:
+        q, u = last.get(("quota", n)), last.get(("uncapped", n))
+        if q and u:
+            print("- %d live: the 155/s PutMetadata quota makes the tick x%.1f the uncapped one "
+                  "(%.0f ms vs %.0f ms; %d/155 s = %.0f ms of pacing)" % (
+                      n, q["wall_ms"] / u["wall_ms"], q["wall_ms"], u["wall_ms"], n, n / 155 * 1000))
+
+
+if __name__ == "__main__":
+    main()
