@@ -76,8 +76,8 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 static size_t replay_dir(const char *dir, const char *target,
 			 int (*fn)(const uint8_t *, size_t))
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", dir, target);
+	char path[2048];
+	snprintf(path, sizeof(path), "%.1500s/%.500s", dir, target);
 	DIR *d = opendir(path);
 	CHECK(d != NULL);
 	if (!d)
@@ -90,8 +90,8 @@ static size_t replay_dir(const char *dir, const char *target,
 		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
 		if (e->d_name[0] == '.' || stat(file, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		uint8_t *data;
-		size_t size;
+		uint8_t *data = NULL;
+		size_t size = 0;
 		printf("replay %s\n", file);
 		fflush(stdout);
 		CHECK(read_file(file, &data, &size) == 0);
