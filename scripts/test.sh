@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - the test command: installs what is missing, builds with warnings
-# as errors, runs every test (unit and integration, servers on loopback), then
-# builds again under AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# unit tests there. Ends with ctest's summary.
+# as errors, builds again under AddressSanitizer + UndefinedBehaviorSanitizer
+# and runs the unit tests there, fuzzes every parser for a bounded time
+# (FUZZ_SECONDS each, default 20; FUZZ_SECONDS=0 skips), then runs every test
+# (unit and integration, servers on loopback). Ends with ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -19,6 +20,11 @@ cmake --build build-asan -j "$jobs"
 
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest -L unit --output-on-failure -j "$jobs")
+
+if [ "${FUZZ_SECONDS:-20}" != "0" ]; then
+  echo "== fuzzing (${FUZZ_SECONDS:-20} s a target)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
+fi
 
 echo "== all tests"
 cd build
