@@ -33,6 +33,7 @@ max_len() {
 	ini|json|error|config) echo 8192 ;;
 	sigv4|creds) echo 4096 ;;
 	event) echo 2048 ;;
+	arn) echo 1200 ;;
 	*) echo 4096 ;;
 	esac
 }

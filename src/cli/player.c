@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/arn.h"
 #include "aws/buf.h"
 #include "aws/ivs.h"
 #include "cli.h"
@@ -102,6 +103,9 @@ static int find_channel_arn(struct aws_client *c, const char *want, char **arn,
 			    struct ivs_error *err)
 {
 	if (strncmp(want, "arn:", 4) == 0) {
+		struct arn parsed;
+		if (arn_parse_ivs_channel(want, &parsed, err) < 0)
+			return -1;
 		*arn = xstrdup(want);
 		return 0;
 	}
@@ -192,10 +196,21 @@ int cmd_player(int argc, char **argv)
 		break;
 	}
 
+	/* A channel ARN names its region: ask there unless --region says otherwise. */
+	struct arn parsed;
+	struct ivs_error err;
+	if (strncmp(o.channel, "arn:", 4) == 0) {
+		if (arn_parse_ivs_channel(o.channel, &parsed, &err) < 0) {
+			cli_error("player: --channel: %s", err.message);
+			return EXIT_USAGE;
+		}
+		if (!o.region)
+			o.region = parsed.region;
+	}
+
 	struct aws_client *c = cli_client(&o);
 	if (!c)
 		return EXIT_FAILED;
-	struct ivs_error err;
 	struct ivs_channel ch = { 0 };
 	char *arn = NULL;
 	int rc = EXIT_FAILED;

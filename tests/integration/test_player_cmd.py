@@ -130,6 +130,29 @@ def duplicate_names_ask_for_the_arn():
 
 
 @case
+def malformed_arn_is_a_usage_error_before_any_call():
+    for bad in ("arn:aws:ivs:us-east-1:123456789012:stream-key/abc",
+                "arn:aws:s3:::bucket", "arn:aws:ivs:us-east-1:12:channel/x"):
+        r = player("--channel", bad, "--out", out_dir())
+        assert r.returncode == 2, "exit %d: %s" % (r.returncode, r.stderr)
+        assert "--channel" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+@case
+def arn_region_is_used_when_no_region_is_given():
+    # The channel lives in us-east-1 (moto); the environment says eu-west-1:
+    # the ARN's region must win, an explicit --region must win over the ARN.
+    ch = create_channel("regional")
+    e = env()
+    e["AWS_REGION"] = "eu-west-1"
+    r = ivstest.run_ivsvc(["player", "--channel", ch["arn"], "--out", out_dir()], env=e, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = ivstest.run_ivsvc(["player", "--channel", ch["arn"], "--out", out_dir(),
+                           "--region", "eu-west-1"], env=e, timeout=60)
+    assert r.returncode == 1 and "eu-west-1" in r.stderr, r.stderr
+
+
+@case
 def usage_errors():
     assert player("--out", out_dir()).returncode == 2
     assert player("--channel", "x", "extra").returncode == 2

@@ -21,6 +21,7 @@
 #include "check.h"
 
 #define IVS_FUZZ_NO_MAIN
+#include "tests/fuzz/fuzz_arn.c"
 #include "tests/fuzz/fuzz_creds.c"
 #include "tests/fuzz/fuzz_error.c"
 #include "tests/fuzz/fuzz_event.c"
@@ -33,6 +34,7 @@ static const struct {
 	const char *name;
 	int (*fn)(const uint8_t *data, size_t size);
 } targets[] = {
+	{ "arn", fuzz_arn },
 	{ "creds", fuzz_creds },
 	{ "error", fuzz_error },
 	{ "event", fuzz_event },
