@@ -10,8 +10,8 @@ table and the delivered metadata exactly as integration.handler_faults does
 
 Columns: faults injected per kind (simulator + proxy stats), items expected
 / found (/ reported unwritten), metadata expected / delivered / reported,
-the handler's retries (plus the list retries and libcurl's silent re-sends
-on dropped keep-alive connections, which its counters do not include),
+the handler's retries (plus libcurl's silent re-sends on dropped
+keep-alive connections, which its counters cannot see),
 ticks that failed whole, p50 / max tick ms (the handler's durationMs) and
 the number of broken promises (must be 0).
 
@@ -91,8 +91,7 @@ def main():
                          injected(fig["ddb_injected"]),
                          "%d / %d / %d" % (fig["items_expected"], fig["items_found"], fig["items_reported"]),
                          "%d / %d / %d" % (fig["md_expected"], fig["md_delivered"], fig["md_reported"]),
-                         "%d (+%d list, +%d re-sent)" % (fig["retries"], fig["list_retries_uncounted"],
-                                                        fig["hidden_resends"]),
+                         "%d (+%d re-sent)" % (fig["retries"], fig["hidden_resends"]),
                          str(fig["tick_errors"]),
                          "%d / %d" % (statistics.median(ms), max(ms)), str(len(problems))])
     head = ["scenario", "ticks", "channels", "IVS fault rates", "DynamoDB fault rates",
