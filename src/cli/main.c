@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -130,6 +131,11 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Secrets are wiped after use, but a crash mid-call could still dump
+	 * them to a core file: this tool never writes one. */
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+
 	if (argc < 2) {
 		print_help(stderr);
 		return EXIT_USAGE;

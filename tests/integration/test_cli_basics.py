@@ -1,0 +1,65 @@
+"""The command line itself: --help, --version, `help <command>`, and the
+one-line errors (exit 2) for unknown commands and flags. No AWS involved."""
+import subprocess
+
+import ivstest
+
+COMMANDS = ["deploy", "destroy", "status", "logs", "synth", "diff", "package", "player", "whoami"]
+
+
+def run(*args):
+    return subprocess.run([ivstest.IVSVC] + list(args), capture_output=True, text=True, timeout=30,
+                          env=ivstest.clean_env())
+
+
+@ivstest.case
+def help_lists_every_command_and_exit_codes():
+    r = run("--help")
+    assert r.returncode == 0, r.stderr
+    for c in COMMANDS:
+        assert "\n  %s " % c in r.stdout, (c, r.stdout)
+    assert "Exit status" in r.stdout and "130" in r.stdout
+    assert run("-h").stdout == r.stdout
+    assert run("help").stdout == r.stdout
+
+
+@ivstest.case
+def version_prints_one_line():
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout.startswith("ivsvc ") and r.stdout.count("\n") == 1, r.stdout
+
+
+@ivstest.case
+def help_for_each_command_shows_its_usage():
+    for c in COMMANDS:
+        r = run("help", c)
+        assert r.returncode == 0, (c, r.stderr)
+        assert r.stdout.startswith("usage: ivsvc %s" % c), (c, r.stdout)
+        assert run(c, "--help").stdout == r.stdout
+
+
+@ivstest.case
+def unknown_things_are_one_line_usage_errors():
+    cases = [("frobnicate",), ("--frobnicate",), ("deploy", "--frobnicate"), ("status", "--yes"),
+             ("help", "frobnicate"), ("logs", "--since"), ("deploy", "--yes=1")]
+    for args in cases:
+        r = run(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stdout == "", (args, r.stdout)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ivsvc: "), (args, r.stderr)
+    assert "'frobnicate'" in run("frobnicate").stderr
+    assert "--frobnicate" in run("deploy", "--frobnicate").stderr
+    assert "needs a value" in run("logs", "--since").stderr
+
+
+@ivstest.case
+def no_arguments_prints_usage_and_fails():
+    r = run()
+    assert r.returncode == 2
+    assert "usage: ivsvc" in r.stderr
+
+
+if __name__ == "__main__":
+    ivstest.main()
