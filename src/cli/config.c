@@ -155,7 +155,7 @@ static int parse_int(struct parser *p, const char *key, long min, long max, long
 	return 0;
 }
 
-static int valid_stack_name(const char *s)
+int config_stack_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > 128 || !isalpha((unsigned char)s[0]))
@@ -253,7 +253,7 @@ static int parse_value(struct parser *p, const char *key, struct ivs_config *cfg
 	if (strcmp(key, "stack_name") == 0) {
 		if (!(v = expect_scalar(p, key)))
 			return -1;
-		if (!valid_stack_name(v))
+		if (!config_stack_name_valid(v))
 			return fail(p, ev_line(p),
 				    "stack_name '%s' is not a stack name: a letter, then letters, "
 				    "digits and '-', at most 128", v);

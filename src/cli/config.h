@@ -63,6 +63,8 @@ int config_load(const char *path, struct ivs_config *cfg, struct ivs_error *err)
 /* Parses YAML text (name is used in messages). */
 int config_parse(const char *name, const char *text, size_t len, struct ivs_config *cfg,
 		 struct ivs_error *err);
+/* CloudFormation's rule: a letter, then letters, digits and '-', at most 128. */
+int config_stack_name_valid(const char *s);
 /* --stack-name, --region, --profile win over the file (NULL: keep). */
 void config_apply_flags(struct ivs_config *cfg, const char *stack_name, const char *region,
 			const char *profile);

@@ -54,6 +54,12 @@ int stack_sleep(long ms)
 int stack_load_config(struct cli_opts *o, struct ivs_config *cfg)
 {
 	struct ivs_error err;
+	if (o->stack_name && !config_stack_name_valid(o->stack_name)) {
+		cli_error("--stack-name '%.128s%s' is not a stack name: a letter, then letters, "
+			  "digits and '-', at most 128", o->stack_name,
+			  strlen(o->stack_name) > 128 ? "..." : "");
+		return EXIT_USAGE;
+	}
 	if (config_load(o->config_path, cfg, &err) < 0) {
 		cli_error("%s", err.message);
 		return EXIT_USAGE;
