@@ -670,7 +670,7 @@ static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, cons
 		host_of(url, host, sizeof(host));
 		ivs_error_set(&op->err, "NetworkError", "%s: cannot reach %s: %s", label,
 			      host[0] ? host : "the endpoint", r->transport_msg);
-		op->err.retryable = 1;
+		op->err.retryable = !r->permanent;
 		cost = r->timed_out ? RETRY_COST_TIMEOUT : RETRY_COST;
 	} else {
 		struct ivs_error *e = &op->err;
@@ -815,7 +815,12 @@ static void fail_deadline(struct scheduler *s, struct op_track *t)
 	op_label(t->op, label, sizeof(label));
 	char last[sizeof(t->op->err.message)];
 	snprintf(last, sizeof(last), "%s", t->op->err.message);
-	if (last[0])
+	if (t->op->resp.timed_out)
+		/* Cut off in flight: the service may have done it all the same. */
+		ivs_error_set(&t->op->err, "DeadlineExceeded",
+			      "%s: deadline exceeded while the call was in flight; it may have taken effect",
+			      label);
+	else if (last[0])
 		ivs_error_set(&t->op->err, "DeadlineExceeded",
 			      "%s: deadline exceeded before the call could finish (last error: %.400s)",
 			      label, last);

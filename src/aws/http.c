@@ -388,6 +388,12 @@ static void finish_transfer(struct http_transfer *t, CURLcode rc)
 		r->status = 0;
 		r->transport_error = (int)rc;
 		r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+		/* A certificate that does not verify will not verify next time either. */
+		r->permanent = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+			       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_ISSUER_ERROR ||
+			       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_URL_MALFORMAT ||
+			       rc == CURLE_UNSUPPORTED_PROTOCOL || t->too_big ||
+			       rc == CURLE_FILESIZE_EXCEEDED;
 		if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(r->transport_msg, sizeof(r->transport_msg),
 				 "response body larger than the %zu-byte limit", t->owner->max_body);

@@ -45,6 +45,7 @@ struct http_response {
 	struct buf body;
 	int transport_error;         /* 0, or the CURLcode of a transport failure */
 	int timed_out;               /* transport failure was a timeout */
+	int permanent;               /* transport failure no retry can mend (bad certificate, bad URL) */
 	char transport_msg[256];
 };
 
