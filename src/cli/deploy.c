@@ -48,6 +48,49 @@ static void report_failure(const char *stack, const struct stack_outcome *o)
 			stack, stack);
 }
 
+/* A change set was made but is not known to have run: the upload failed
+ * (execute_sent 0), or ExecuteChangeSet failed or lost its answer. Removes
+ * the change set (and a CREATE's empty stack), then says where the stack
+ * stands and what to run next. after_event: the stack's newest event before
+ * ExecuteChangeSet was sent. */
+static void report_not_deployed(struct aws_client *c, const char *stack, struct stack_plan *plan,
+				int execute_sent, const char *after_event)
+{
+	struct ivs_error e;
+	stack_plan_discard(c, plan, &e);
+	struct cfn_stack s;
+	int found = cfn_describe_stack(c, stack, &s, &e);
+	if (found < 0) {
+		fprintf(stderr, "Could not read the state of stack %s now.\nNext: `ivsvc status "
+				"--stack-name %s` to look, then `ivsvc deploy` again.\n", stack, stack);
+		return;
+	}
+	if (found == 1 || strcmp(s.status, "DELETE_COMPLETE") == 0) {
+		fprintf(stderr, "Nothing was deployed: stack %s was not created.\nNext: fix the "
+				"cause above, then run `ivsvc deploy` again.\n", stack);
+	} else if (strcmp(s.status, "REVIEW_IN_PROGRESS") == 0) {
+		fprintf(stderr, "Stack %s is REVIEW_IN_PROGRESS: made for the change set, it holds "
+				"no resources.\nNext: fix the cause above, then run `ivsvc deploy` "
+				"again (it reuses the stack), or `ivsvc destroy --stack-name %s`.\n",
+			stack, stack);
+	} else {
+		char *now = execute_sent ? stack_newest_event_id(c, s.id, &e) : NULL;
+		int ran = execute_sent && (cfn_status_in_progress(s.status) || !now != !after_event ||
+					   (now && strcmp(now, after_event) != 0));
+		free(now);
+		if (ran)
+			fprintf(stderr, "Stack %s is %s: the change set ran after all (only its "
+					"answer was lost).\nNext: `ivsvc status --stack-name %s` to "
+					"check it.\n", stack, s.status, stack);
+		else
+			fprintf(stderr, "Nothing was deployed: stack %s is %s, as before.\nNext: fix "
+					"the cause above, then run `ivsvc deploy` again.\n",
+				stack, s.status);
+	}
+	if (found == 0)
+		cfn_stack_free(&s);
+}
+
 static int deploy(struct cli_opts *o, struct ivs_config *cfg, struct aws_client *c,
 		  const struct stack_template *t, const struct stack_package *pkg)
 {
@@ -118,17 +161,15 @@ static int deploy(struct cli_opts *o, struct ivs_config *cfg, struct aws_client 
 
 	if (stack_upload_package(c, bucket, region, pkg, key, &err) < 0) {
 		cli_report(&err);
-		struct ivs_error ignored;
-		stack_plan_discard(c, &plan, &ignored);
+		report_not_deployed(c, stack, &plan, 0, NULL);
 		goto out;
 	}
 	const char *target = plan.stack_id ? plan.stack_id : stack;
 	char *after = stack_newest_event_id(c, target, &err);
 	if (cfn_execute_change_set(c, stack, plan.change_set, &err) < 0) {
-		free(after);
 		cli_report(&err);
-		struct ivs_error ignored;
-		stack_plan_discard(c, &plan, &ignored);
+		report_not_deployed(c, stack, &plan, 1, after);
+		free(after);
 		goto out;
 	}
 	size_t total = start == STACK_START_CREATE ? t->n_resources : plan.cs.n_changes;
