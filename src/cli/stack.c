@@ -689,9 +689,15 @@ int stack_plan_create(struct aws_client *c, const char *stack, enum stack_start 
 	int rc = cfn_create_change_set(c, &req, &cs_id, &plan->stack_id, err);
 	free(tags);
 	free(cs_id);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Only the answer may have been lost: remove what the call may have made. */
+		struct ivs_error ignored;
+		stack_plan_discard(c, plan, &ignored);
+		if (strcmp(err->code, "NetworkError") == 0)
+			return ivs_error_prefix(err, "creating the change set for %s", stack);
 		return ivs_error_prefix(err, "CloudFormation refused the change set for %s (%s)",
 					stack, t->source);
+	}
 
 	long long deadline = out_now_ms() + 30 * 60 * 1000LL;
 	for (;;) {
