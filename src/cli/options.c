@@ -75,11 +75,24 @@ static int allowed_has(const char *allowed, const char *name, size_t len)
 	return 0;
 }
 
+static int parse_flags(int argc, char **argv, const char *allowed, struct cli_opts *o);
+
 int cli_parse(int argc, char **argv, const char *allowed, struct cli_opts *o)
 {
-	const char *cmd = argc > 0 ? argv[0] : "ivsvc";
 	memset(o, 0, sizeof(*o));
 	o->args = xcalloc((size_t)argc + 1, sizeof(char *));
+	if (parse_flags(argc, argv, allowed, o) < 0) {
+		free(o->args); /* callers return at once on failure */
+		o->args = NULL;
+		o->nargs = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_flags(int argc, char **argv, const char *allowed, struct cli_opts *o)
+{
+	const char *cmd = argc > 0 ? argv[0] : "ivsvc";
 	int only_args = 0;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
