@@ -58,6 +58,10 @@ const struct cli_command *cli_find_command(const char *name);
  * (the caller exits EXIT_USAGE). */
 int cli_parse(int argc, char **argv, const char *allowed, struct cli_opts *o);
 
+/* cli_parse for commands that take flags only: a positional argument is a
+ * one-line usage error. o->args is freed (NULL) on return either way. */
+int cli_parse_flags_only(int argc, char **argv, const char *allowed, struct cli_opts *o);
+
 /* "ivsvc: <msg>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for a filled struct ivs_error. */

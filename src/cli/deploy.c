@@ -217,15 +217,9 @@ out:
 int cmd_deploy(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "stack-name,yes,template,handler-zip,config,region,profile",
-		      &o) < 0)
+	if (cli_parse_flags_only(argc, argv,
+				 "stack-name,yes,template,handler-zip,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs) {
-		cli_error("deploy: takes no arguments (see 'ivsvc help deploy')");
-		return EXIT_USAGE;
-	}
 	struct ivs_config cfg;
 	int rc = stack_load_config(&o, &cfg);
 	if (rc != EXIT_OK)

@@ -96,15 +96,9 @@ static int diff(const struct cli_opts *o, struct ivs_config *cfg, struct aws_cli
 int cmd_diff(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "stack-name,json,template,handler-zip,config,region,profile",
-		      &o) < 0)
+	if (cli_parse_flags_only(argc, argv,
+				 "stack-name,json,template,handler-zip,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs) {
-		cli_error("diff: takes no arguments (see 'ivsvc help diff')");
-		return EXIT_USAGE;
-	}
 	struct ivs_config cfg;
 	int rc = stack_load_config(&o, &cfg);
 	if (rc != EXIT_OK)

@@ -153,15 +153,9 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 int cmd_logs(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "stack-name,follow,since,filter,json,config,region,profile",
-		      &o) < 0)
+	if (cli_parse_flags_only(argc, argv,
+				 "stack-name,follow,since,filter,json,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs) {
-		cli_error("logs: takes no arguments (see 'ivsvc help logs')");
-		return EXIT_USAGE;
-	}
 	long long since_ms = 10 * 60 * 1000LL;
 	if (o.since && (out_parse_duration(o.since, &since_ms) < 0 || since_ms <= 0)) {
 		cli_error("logs: --since '%s' is not a duration like 30s, 10m, 2h or 1d", o.since);

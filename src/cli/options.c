@@ -90,6 +90,22 @@ int cli_parse(int argc, char **argv, const char *allowed, struct cli_opts *o)
 	return 0;
 }
 
+int cli_parse_flags_only(int argc, char **argv, const char *allowed, struct cli_opts *o)
+{
+	if (cli_parse(argc, argv, allowed, o) < 0)
+		return -1;
+	int nargs = o->nargs;
+	free(o->args);
+	o->args = NULL;
+	o->nargs = 0;
+	if (nargs) {
+		const char *cmd = argc > 0 ? argv[0] : "ivsvc";
+		cli_error("%s: takes no arguments (see 'ivsvc help %s')", cmd, cmd);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_flags(int argc, char **argv, const char *allowed, struct cli_opts *o)
 {
 	const char *cmd = argc > 0 ? argv[0] : "ivsvc";

@@ -260,14 +260,8 @@ static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
 int cmd_status(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "stack-name,json,config,region,profile", &o) < 0)
+	if (cli_parse_flags_only(argc, argv, "stack-name,json,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs) {
-		cli_error("status: takes no arguments (see 'ivsvc help status')");
-		return EXIT_USAGE;
-	}
 	struct ivs_config cfg;
 	int rc = stack_load_config(&o, &cfg);
 	if (rc != EXIT_OK)

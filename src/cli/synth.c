@@ -25,14 +25,8 @@ static const char *config_value_for(const struct ivs_config *cfg, const char *pa
 int cmd_synth(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "template,config,handler-zip,stack-name", &o) < 0)
+	if (cli_parse_flags_only(argc, argv, "template,config,handler-zip,stack-name", &o) < 0)
 		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs) {
-		cli_error("synth: takes no arguments (see 'ivsvc help synth')");
-		return EXIT_USAGE;
-	}
 	struct ivs_config cfg;
 	int rc = stack_load_config(&o, &cfg);
 	if (rc != EXIT_OK)

@@ -12,9 +12,8 @@
 int cmd_whoami(int argc, char **argv)
 {
 	struct cli_opts o;
-	if (cli_parse(argc, argv, "json,region,profile", &o) < 0)
+	if (cli_parse_flags_only(argc, argv, "json,region,profile", &o) < 0)
 		return EXIT_USAGE;
-	free(o.args);
 	struct aws_client *c = cli_client(&o);
 	if (!c)
 		return EXIT_FAILED;

@@ -42,6 +42,7 @@ def help_for_each_command_shows_its_usage():
 @ivstest.case
 def unknown_things_are_one_line_usage_errors():
     cases = [("frobnicate",), ("--frobnicate",), ("deploy", "--frobnicate"), ("status", "--yes"),
+             ("deploy", "now"), ("whoami", "me"), ("status", "extra"), ("synth", "x"),
              ("help", "frobnicate"), ("logs", "--since"), ("deploy", "--yes=1")]
     for args in cases:
         r = run(*args)
@@ -52,6 +53,7 @@ def unknown_things_are_one_line_usage_errors():
     assert "'frobnicate'" in run("frobnicate").stderr
     assert "--frobnicate" in run("deploy", "--frobnicate").stderr
     assert "needs a value" in run("logs", "--since").stderr
+    assert "deploy: takes no arguments" in run("deploy", "now").stderr
 
 
 @ivstest.case
