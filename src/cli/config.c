@@ -418,6 +418,16 @@ static int read_file(const char *path, struct buf *out, struct ivs_error *err)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return ivs_error_set(err, "BadConfig", "%s: cannot read: %s", path, strerror(errno));
+	/* The file decides what is deployed into the account (schedule, asset
+	 * bucket, profile): one that every local user can rewrite is refused,
+	 * as ssh refuses such a key. */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH) && !S_ISCHR(st.st_mode)) {
+		fclose(f);
+		return ivs_error_set(err, "BadConfig",
+				     "%s: writable by every user (mode %04o); run `chmod o-w %s`", path,
+				     (unsigned)(st.st_mode & 07777), path);
+	}
 	char chunk[8192];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {

@@ -170,6 +170,9 @@ struct aws_client *cli_client(const struct cli_opts *o)
 		cli_report(&err);
 		return NULL;
 	}
+	const char *warning = aws_client_creds(c)->warning;
+	if (warning[0])
+		cli_error("warning: %s", warning);
 	return c;
 }
 

@@ -1,6 +1,8 @@
 """The command line itself: --help, --version, `help <command>`, and the
 one-line errors (exit 2) for unknown commands and flags. No AWS involved."""
+import os
 import subprocess
+import tempfile
 
 import ivstest
 
@@ -61,6 +63,46 @@ def no_arguments_prints_usage_and_fails():
     r = run()
     assert r.returncode == 2
     assert "usage: ivsvc" in r.stderr
+
+
+@ivstest.case
+def world_writable_config_is_refused():
+    d = tempfile.mkdtemp(prefix="ivsvc-cfg-")
+    path = os.path.join(d, "ivsvc.yaml")
+    with open(path, "w") as f:
+        f.write("memory: 512\n")
+    os.chmod(path, 0o666)
+    r = subprocess.run([ivstest.IVSVC, "synth"], cwd=d, capture_output=True, text=True, timeout=30,
+                       env=ivstest.clean_env())
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "writable by every user" in r.stderr and "chmod o-w" in r.stderr, r.stderr
+    os.chmod(path, 0o644)
+    r = subprocess.run([ivstest.IVSVC, "synth"], cwd=d, capture_output=True, text=True, timeout=30,
+                       env=ivstest.clean_env())
+    assert r.returncode == 0, r.stderr
+
+
+@ivstest.case
+def readable_credentials_file_is_warned_about_without_the_secret():
+    home = tempfile.mkdtemp(prefix="ivsvc-home-")
+    os.makedirs(os.path.join(home, ".aws"))
+    cred = os.path.join(home, ".aws", "credentials")
+    with open(cred, "w") as f:
+        f.write("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (ivstest.TEST_KEY_ID, ivstest.TEST_SECRET))
+    os.chmod(cred, 0o644)
+    with ivstest.MotoServer() as moto:
+        env = ivstest.clean_env(endpoint=moto.url, home=home)
+        del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+        r = subprocess.run([ivstest.IVSVC, "whoami"], capture_output=True, text=True, timeout=60,
+                           env=env)
+        assert r.returncode == 0, r.stderr
+        assert "warning:" in r.stderr and "chmod 600" in r.stderr and cred in r.stderr, r.stderr
+        assert ivstest.TEST_SECRET not in r.stdout + r.stderr
+        os.chmod(cred, 0o600)
+        r = subprocess.run([ivstest.IVSVC, "whoami"], capture_output=True, text=True, timeout=60,
+                           env=env)
+        assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
 
 
 if __name__ == "__main__":
