@@ -18,6 +18,9 @@
 #include "runtime.h"
 #include "tick.h"
 
+/* Attempts per AWS call in the handler (see the client's creation below). */
+#define HANDLER_MAX_ATTEMPTS 6
+
 /* A log line holds at most this many errors (CloudWatch's event limit is
  * 256 KB); the response holds them all. */
 #define LOG_MAX_ERRORS 100
@@ -128,6 +131,12 @@ int handler_main(void)
 	 * across invocations while the sandbox lives. Calls are kept short so a
 	 * stuck connection cannot eat the invocation's time. */
 	struct aws_client_options co = { .connect_timeout_ms = 2000, .timeout_ms = 10000 };
+	/* A tick whose listing fails loses its whole minute, and every call is
+	 * bounded by the invocation's deadline anyway: allow more attempts than
+	 * the SDKs' 3, unless AWS_MAX_ATTEMPTS says otherwise. */
+	const char *attempts = getenv("AWS_MAX_ATTEMPTS");
+	if (!attempts || !*attempts)
+		co.max_attempts = HANDLER_MAX_ATTEMPTS;
 	struct aws_client *c = NULL;
 	if (aws_client_new(&co, &c, &err) < 0) {
 		int rc = init_failed(rt, &err);
