@@ -13,8 +13,6 @@
 #include <curl/curl.h>
 #include <ctype.h>
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
@@ -158,7 +156,7 @@ static void set_field(char *dst, size_t n, const char *s, size_t len)
 }
 
 /* "aws.protocoltests#FooError:http://internal/" -> "FooError". */
-static void set_code(struct ivs_error *err, const char *s)
+void aws_error_set_code(struct ivs_error *err, const char *s)
 {
 	const char *hash = strrchr(s, '#');
 	if (hash)
@@ -182,7 +180,7 @@ static void parse_json_error(const char *body, size_t len, struct ivs_error *err
 		for (size_t i = 0; i < 3; i++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, code_keys[i]);
 			if (cJSON_IsString(v) && *v->valuestring) {
-				set_code(err, v->valuestring);
+				aws_error_set_code(err, v->valuestring);
 				break;
 			}
 		}
@@ -195,86 +193,6 @@ static void parse_json_error(const char *body, size_t len, struct ivs_error *err
 		}
 	}
 	cJSON_Delete(j);
-}
-
-/* First element with this local name, depth first. */
-static xmlNodePtr find_element(xmlNodePtr n, const char *name)
-{
-	for (; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (strcmp((const char *)n->name, name) == 0)
-			return n;
-		xmlNodePtr f = find_element(n->children, name);
-		if (f)
-			return f;
-	}
-	return NULL;
-}
-
-static void copy_child_text(xmlNodePtr parent, const char *name, char *dst, size_t n)
-{
-	xmlNodePtr c = parent ? find_element(parent->children, name) : NULL;
-	if (!c)
-		return;
-	xmlChar *t = xmlNodeGetContent(c);
-	if (t) {
-		const char *s = (const char *)t;
-		while (isspace((unsigned char)*s))
-			s++;
-		size_t len = strlen(s);
-		while (len && isspace((unsigned char)s[len - 1]))
-			len--;
-		set_field(dst, n, s, len);
-		xmlFree(t);
-	}
-}
-
-static void xml_discard(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-/* libxml2 2.9 prints some errors (bad encodings) to stderr even with
- * XML_PARSE_NOERROR; a service's malformed answer must not spray the
- * terminal: we report it ourselves. */
-static void xml_quiet(void)
-{
-	xmlSetGenericErrorFunc(NULL, xml_discard);
-}
-
-/* <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>
- * (query), <Error><Code/>...<RequestId/></Error> (S3), <Response><Errors>
- * <Error>... (EC2 style). */
-static void parse_xml_error(const char *body, size_t len, struct ivs_error *err)
-{
-	if (len > (size_t)INT32_MAX)
-		return;
-	xml_quiet();
-	xmlDocPtr doc = xmlReadMemory(body, (int)len, NULL, NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc)
-		return;
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	xmlNodePtr e = find_element(root, "Error");
-	if (e) {
-		if (!err->code[0]) {
-			char code[sizeof(err->code)] = "";
-			copy_child_text(e, "Code", code, sizeof(code));
-			if (code[0])
-				set_code(err, code);
-		}
-		copy_child_text(e, "Message", err->message, sizeof(err->message));
-	}
-	if (!err->request_id[0] && root) {
-		/* The root itself may be the <Error> (S3); search from it. */
-		xmlNodePtr holder = root;
-		copy_child_text(holder, "RequestId", err->request_id, sizeof(err->request_id));
-		if (!err->request_id[0])
-			copy_child_text(holder, "RequestID", err->request_id, sizeof(err->request_id));
-	}
-	xmlFreeDoc(doc);
 }
 
 /* A short, printable excerpt of a body that carried no message, markup
@@ -307,7 +225,8 @@ static void body_excerpt(const char *body, size_t len, char *out, size_t n)
 	out[w] = '\0';
 }
 
-void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
+void aws_parse_error_with(const struct http_response *resp, aws_xml_error_fn xml_error,
+			  struct ivs_error *err)
 {
 	ivs_error_clear(err);
 	err->http_status = resp->status;
@@ -322,7 +241,7 @@ void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
 	}
 	const char *type = http_headers_get(&resp->headers, "x-amzn-ErrorType");
 	if (type && *type)
-		set_code(err, type);
+		aws_error_set_code(err, type);
 
 	const char *body = resp->body.data ? resp->body.data : "";
 	size_t len = resp->body.len;
@@ -331,8 +250,8 @@ void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
 		skip++;
 	if (skip < len && body[skip] == '{')
 		parse_json_error(body + skip, len - skip, err);
-	else if (skip < len && body[skip] == '<')
-		parse_xml_error(body + skip, len - skip, err);
+	else if (skip < len && body[skip] == '<' && xml_error)
+		xml_error(body + skip, len - skip, err);
 
 	if (!err->code[0] && resp->status)
 		snprintf(err->code, sizeof(err->code), "%ld", resp->status);
@@ -674,7 +593,7 @@ static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, cons
 		cost = r->timed_out ? RETRY_COST_TIMEOUT : RETRY_COST;
 	} else {
 		struct ivs_error *e = &op->err;
-		aws_parse_error(r, e);
+		aws_parse_error_with(r, op->xml_error, e);
 		if (e->message[0])
 			ivs_error_prefix(e, "%s", label);
 		else

@@ -53,6 +53,11 @@ struct http_client *aws_client_http(struct aws_client *c);
 
 /* One API call. A protocol helper fills the request part; aws_op_send fills
  * the result part. */
+/* Reads an XML error body into err (code, message, request id). The XML
+ * protocols (query.h) supply one; the client itself links no XML parser, so
+ * a program that speaks only JSON (the Lambda handler) carries none. */
+typedef void (*aws_xml_error_fn)(const char *body, size_t len, struct ivs_error *err);
+
 struct aws_op {
 	const struct aws_service *svc;
 	const char *name;             /* operation name, for errors: "PutMetadata" */
@@ -72,6 +77,9 @@ struct aws_op {
 	 * uploads); must outlive the send. */
 	const void *body_ref;
 	size_t body_ref_len;
+	/* set by the XML protocols' op_init: how to read an XML error body
+	 * (NULL: only JSON bodies and headers are read) */
+	aws_xml_error_fn xml_error;
 };
 
 void aws_op_init(struct aws_op *op, const struct aws_service *svc, const char *name,
@@ -100,9 +108,13 @@ size_t aws_ops_send(struct aws_client *c, struct aws_op **ops, size_t n,
 /* Classification used by the retry loop; exposed for tests. */
 int aws_error_is_throttling(const char *code, long http_status);
 int aws_error_is_transient(const char *code, long http_status);
-/* Parses an error response body (JSON "__type"/"message", XML
- * <Error><Code>/<Message>, x-amzn-ErrorType header) into err. */
-void aws_parse_error(const struct http_response *resp, struct ivs_error *err);
+/* Parses an error response (x-amzn-ErrorType header, JSON "__type" and
+ * "message", and XML bodies through xml_error when given) into err.
+ * aws_parse_error() in query.h is this with the XML reader. */
+void aws_parse_error_with(const struct http_response *resp, aws_xml_error_fn xml_error,
+			  struct ivs_error *err);
+/* "ns#FooError:http://..." -> err->code "FooError". */
+void aws_error_set_code(struct ivs_error *err, const char *s);
 
 /* Milliseconds since the epoch, corrected for the measured clock skew. */
 long long aws_client_now_ms(const struct aws_client *c);

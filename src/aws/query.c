@@ -9,6 +9,7 @@
  */
 #include "query.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,7 @@ void query_op_init(struct aws_op *op, const struct aws_service *svc, const char 
 		   const char *version, const struct query_params *params)
 {
 	aws_op_init(op, svc, action, "POST");
+	op->xml_error = query_parse_xml_error;
 	buf_puts(&op->path, "/");
 	http_headers_add(&op->headers, "Content-Type", QUERY_CONTENT_TYPE);
 	put_param(&op->body, "Action", action);
@@ -67,6 +69,7 @@ void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const cha
 		     const char *method, const char *path, const void *body, size_t body_len)
 {
 	aws_op_init(op, svc, operation, method);
+	op->xml_error = query_parse_xml_error;
 	buf_puts(&op->path, path && *path ? path : "/");
 	if (body) {
 		op->body_ref = body;
@@ -86,6 +89,80 @@ static void xml_discard(void *ctx, const char *msg, ...)
 static void xml_quiet(void)
 {
 	xmlSetGenericErrorFunc(NULL, xml_discard);
+}
+
+/* First element with this local name, depth first. */
+static xmlNodePtr find_error_element(xmlNodePtr n, const char *name)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, name) == 0)
+			return n;
+		xmlNodePtr f = find_error_element(n->children, name);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+static void copy_child_text(xmlNodePtr parent, const char *name, char *dst, size_t n)
+{
+	xmlNodePtr c = parent ? find_error_element(parent->children, name) : NULL;
+	if (!c)
+		return;
+	xmlChar *t = xmlNodeGetContent(c);
+	if (t) {
+		const char *s = (const char *)t;
+		while (isspace((unsigned char)*s))
+			s++;
+		size_t len = strlen(s);
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+		if (len >= n)
+			len = n - 1;
+		memcpy(dst, s, len);
+		dst[len] = '\0';
+		xmlFree(t);
+	}
+}
+
+/* <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>
+ * (query), <Error><Code/>...<RequestId/></Error> (S3), <Response><Errors>
+ * <Error>... (EC2 style). */
+void query_parse_xml_error(const char *body, size_t len, struct ivs_error *err)
+{
+	if (len > (size_t)INT32_MAX)
+		return;
+	xml_quiet();
+	xmlDocPtr doc = xmlReadMemory(body, (int)len, NULL, NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return;
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr e = find_error_element(root, "Error");
+	if (e) {
+		if (!err->code[0]) {
+			char code[sizeof(err->code)] = "";
+			copy_child_text(e, "Code", code, sizeof(code));
+			if (code[0])
+				aws_error_set_code(err, code);
+		}
+		copy_child_text(e, "Message", err->message, sizeof(err->message));
+	}
+	if (!err->request_id[0] && root) {
+		/* The root itself may be the <Error> (S3); search from it. */
+		xmlNodePtr holder = root;
+		copy_child_text(holder, "RequestId", err->request_id, sizeof(err->request_id));
+		if (!err->request_id[0])
+			copy_child_text(holder, "RequestID", err->request_id, sizeof(err->request_id));
+	}
+	xmlFreeDoc(doc);
+}
+
+void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
+{
+	aws_parse_error_with(resp, query_parse_xml_error, err);
 }
 
 xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)

@@ -43,6 +43,13 @@ int query_paginate(struct aws_client *c, const struct aws_service *svc, const ch
 		   int (*page_fn)(xmlNodePtr result, void *user, struct ivs_error *err),
 		   void *user, size_t max_pages, struct ivs_error *err);
 
+/* The XML error bodies of the query and REST-XML protocols:
+ * <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>,
+ * S3's <Error><Code/>...<RequestId/></Error>, EC2's <Response><Errors><Error>. */
+void query_parse_xml_error(const char *body, size_t len, struct ivs_error *err);
+/* Every error shape AWS sends (headers, JSON and XML bodies) into err. */
+void aws_parse_error(const struct http_response *resp, struct ivs_error *err);
+
 /* REST-XML (S3): path is "/<bucket>/<key>" already encoded; body borrowed
  * (op->body_ref: it must outlive the send). Add headers to op->headers. */
 void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const char *operation,

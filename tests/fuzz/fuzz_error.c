@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/query.h"
 #include "fuzz.h"
 
 int fuzz_error(const uint8_t *data, size_t size)

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "src/aws/client.h"
+#include "src/aws/query.h"
 
 static void resp_set(struct http_response *r, long status, const char *body)
 {
