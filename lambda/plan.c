@@ -5,6 +5,7 @@
  */
 #include "tick.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,16 +112,18 @@ cJSON *tick_put_request(const char *arn, long long minute_ms, long long count,
 	return req;
 }
 
-/* Reads {"N":"123"} as an integer; -1 when absent or not a whole number. */
-static long long attr_n(const cJSON *item, const char *name)
+/* Reads {"N":"123"} as an integer into *v; -1 when absent or not a whole
+ * number within long long (negative numbers are fine: pre-1970 times). */
+static int attr_n(const cJSON *item, const char *name, long long *v)
 {
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, name), "N");
 	const char *s = cJSON_IsString(n) ? n->valuestring : NULL;
 	if (!s || !*s)
 		return -1;
 	char *end;
-	long long v = strtoll(s, &end, 10);
-	return *end ? -1 : v;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *end || errno ? -1 : 0;
 }
 
 static const char *attr_s(const cJSON *item, const char *name)
@@ -146,12 +149,15 @@ size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long lon
 	const cJSON *it;
 	cJSON_ArrayForEach(it, items) {
 		const char *arn = attr_s(it, "channel");
-		long long t = attr_n(it, "time"), count = attr_n(it, "count");
-		if (!arn || t < 0 || count < 0 || (minute_ms - t) % 60000 != 0)
+		long long t, count;
+		if (!arn || attr_n(it, "time", &t) < 0 || attr_n(it, "count", &count) < 0 ||
+		    count < 0)
+			continue;
+		/* bounds first, so minute_ms - t cannot overflow */
+		if (t >= minute_ms || t < minute_ms - (long long)(window - 1) * 60000 ||
+		    (minute_ms - t) % 60000 != 0)
 			continue;
 		long long k = (minute_ms - t) / 60000;
-		if (k < 1 || k >= window)
-			continue;
 		long i = tick_plan_find(p, arn);
 		if (i < 0 || live_of[i] < 0)
 			continue;
