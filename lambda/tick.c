@@ -78,7 +78,8 @@ cJSON *tick_run(struct aws_client *c, const struct handler_config *cfg,
 	struct ivs_stream *st = NULL;
 	size_t nch = 0, nst = 0;
 	struct ivs_list_stats ls = { 0 };
-	if (ivs_list_channels_and_streams(c, &ch, &nch, &st, &nst, &ls, err) < 0)
+	if (ivs_list_channels_and_streams(c, &ch, &nch, &st, &nst, &ls, opt.deadline_ms,
+					  err) < 0)
 		return NULL;
 	long long t_list = mono_ms();
 	struct tick_plan plan;

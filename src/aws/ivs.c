@@ -123,7 +123,8 @@ static void pager_free(struct pager *p)
 
 /* Advances every pager to its end: one round per page, the pages of
  * different pagers sent concurrently. */
-static int pagers_run(struct aws_client *c, struct pager *pv, size_t np, struct ivs_error *err)
+static int pagers_run(struct aws_client *c, struct pager *pv, size_t np, long long deadline_ms,
+		      struct ivs_error *err)
 {
 	struct aws_op ops[2];
 	struct aws_op *opp[2];
@@ -141,10 +142,11 @@ static int pagers_run(struct aws_client *c, struct pager *pv, size_t np, struct 
 		}
 		if (k == 0)
 			return 0;
-		if (k == 1)
+		if (k == 1 && !deadline_ms)
 			aws_op_send(c, &ops[0], NULL);
 		else
-			aws_ops_send(c, opp, k, &(struct aws_send_options){ .max_in_flight = 2 });
+			aws_ops_send(c, opp, k, &(struct aws_send_options){ .max_in_flight = 2,
+									  .deadline_ms = deadline_ms });
 		int rc = 0;
 		for (size_t i = 0; i < k; i++) {
 			who[i]->attempts += (size_t)(ops[i].attempts > 0 ? ops[i].attempts : 0);
@@ -173,7 +175,7 @@ int ivs_list_channels(struct aws_client *c, struct ivs_channel **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	struct pager p = { .kind = PAGER_CHANNELS };
-	if (pagers_run(c, &p, 1, err) < 0) {
+	if (pagers_run(c, &p, 1, 0, err) < 0) {
 		pager_free(&p);
 		return ivs_error_prefix(err, "listing IVS channels");
 	}
@@ -188,7 +190,7 @@ int ivs_list_streams(struct aws_client *c, struct ivs_stream **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	struct pager p = { .kind = PAGER_STREAMS };
-	if (pagers_run(c, &p, 1, err) < 0) {
+	if (pagers_run(c, &p, 1, 0, err) < 0) {
 		pager_free(&p);
 		return ivs_error_prefix(err, "listing IVS streams");
 	}
@@ -199,13 +201,13 @@ int ivs_list_streams(struct aws_client *c, struct ivs_stream **out, size_t *n,
 
 int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch, size_t *nch,
 				  struct ivs_stream **st, size_t *nst, struct ivs_list_stats *stats,
-				  struct ivs_error *err)
+				  long long deadline_ms, struct ivs_error *err)
 {
 	*ch = NULL;
 	*st = NULL;
 	*nch = *nst = 0;
 	struct pager p[2] = { { .kind = PAGER_CHANNELS }, { .kind = PAGER_STREAMS } };
-	int rc = pagers_run(c, p, 2, err);
+	int rc = pagers_run(c, p, 2, deadline_ms, err);
 	if (stats) {
 		stats->pages = p[0].pages + p[1].pages;
 		stats->requests = p[0].attempts + p[1].attempts;

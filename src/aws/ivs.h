@@ -36,10 +36,12 @@ struct ivs_list_stats {
 	size_t retries;
 };
 /* Both listings at once, their pages fetched in lockstep (two requests in
- * flight), so the wait is the longer list's, not the sum. stats may be NULL. */
+ * flight), so the wait is the longer list's, not the sum. stats may be NULL.
+ * deadline_ms (epoch ms, local clock, as aws_send_options; 0: none): a page
+ * not answered by then fails the listing with code "DeadlineExceeded". */
 int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch, size_t *nch,
 				  struct ivs_stream **st, size_t *nst, struct ivs_list_stats *stats,
-				  struct ivs_error *err);
+				  long long deadline_ms, struct ivs_error *err);
 /* One channel by ARN (playback URL included). */
 int ivs_get_channel(struct aws_client *c, const char *arn, struct ivs_channel *out,
 		    struct ivs_error *err);
