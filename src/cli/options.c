@@ -16,12 +16,20 @@ volatile int cli_interrupted;
 
 void cli_error(const char *fmt, ...)
 {
+	/* Messages quote what services and files said: a hostile endpoint must
+	 * not reach the terminal with escape sequences or break the one line. */
+	struct buf line = BUF_INIT;
 	va_list ap;
-	fputs("ivsvc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vprintf(&line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (size_t i = 0; i < line.len; i++) {
+		unsigned char ch = (unsigned char)line.data[i];
+		if (ch < 0x20 || ch == 0x7f)
+			line.data[i] = ch == '\t' || ch == '\n' || ch == '\r' ? ' ' : '?';
+	}
+	fprintf(stderr, "ivsvc: %s\n", buf_cstr(&line));
+	buf_free(&line);
 }
 
 void cli_report(const struct ivs_error *err)
