@@ -343,7 +343,7 @@ static int parse_document(struct parser *p, struct ivs_config *cfg)
 	if (next_event(p) < 0) /* after DOCUMENT_START */
 		return -1;
 	if (p->ev.type == YAML_SCALAR_EVENT && scalar_is_null(&p->ev))
-		return 0;
+		goto end; /* an empty document: still only one */
 	if (p->ev.type != YAML_MAPPING_START_EVENT)
 		return fail(p, ev_line(p), "expected a mapping of settings (key: value), found %s",
 			    p->ev.type == YAML_SCALAR_EVENT ? "a single value"
@@ -387,6 +387,7 @@ static int parse_document(struct parser *p, struct ivs_config *cfg)
 		free(seen[i]);
 	if (rc < 0)
 		return -1;
+end:
 	if (next_event(p) < 0) /* DOCUMENT_END */
 		return -1;
 	if (next_event(p) < 0)
