@@ -2,9 +2,10 @@
  * logs.c - `ivsvc logs`: the function's log events, oldest first, in local
  * time; --follow keeps polling every 2 s until Ctrl-C.
  *
- * Following never repeats or skips an event: each poll asks from the newest
- * timestamp printed so far (inclusive) and drops the events already printed
- * at exactly that timestamp, by event id.
+ * Following never repeats or skips an event: CloudWatch Logs may make an
+ * event visible after newer ones (ingestion lags), so each poll asks again
+ * from FOLLOW_OVERLAP_MS before the newest timestamp printed and drops the
+ * events already printed, by event id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,21 @@
 #include "stack.h"
 
 #define FOLLOW_POLL_MS 2000
+#define FOLLOW_OVERLAP_MS (2 * 60 * 1000LL)
 
 struct seen {
+	long long from;           /* nothing older is printed (--since) */
 	long long ts;             /* newest timestamp printed */
-	char **ids;               /* ids printed at exactly ts */
+	char **ids;               /* ids printed within FOLLOW_OVERLAP_MS of ts */
+	long long *times;         /* their timestamps */
 	size_t n, cap;
 };
 
-static int seen_has(const struct seen *s, const char *id)
+/* Among the first n ids (those of earlier polls: one poll has no repeats). */
+static int seen_has(const struct seen *s, size_t n, long long ts, const char *id)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->ids[i], id) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (s->times[i] == ts && strcmp(s->ids[i], id) == 0)
 			return 1;
 	return 0;
 }
@@ -40,15 +45,30 @@ static void seen_clear(struct seen *s)
 
 static void seen_add(struct seen *s, long long ts, const char *id)
 {
-	if (ts > s->ts) {
-		seen_clear(s);
+	if (ts > s->ts)
 		s->ts = ts;
-	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->ids = xrealloc(s->ids, s->cap * sizeof(char *));
+		s->times = xrealloc(s->times, s->cap * sizeof(long long));
 	}
+	s->times[s->n] = ts;
 	s->ids[s->n++] = xstrdup(id);
+}
+
+/* Forgets the ids too old for the next poll to return. */
+static void seen_prune(struct seen *s, long long from)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->times[i] < from) {
+			free(s->ids[i]);
+			continue;
+		}
+		s->times[k] = s->times[i];
+		s->ids[k++] = s->ids[i];
+	}
+	s->n = k;
 }
 
 static void print_event(const struct logs_event *e, int json)
@@ -78,10 +98,10 @@ static void print_event(const struct logs_event *e, int json)
 /* Prints the events not printed yet; returns how many. */
 static size_t print_new(const struct logs_event *v, size_t n, struct seen *s, int json)
 {
-	size_t printed = 0;
+	size_t printed = 0, known = s->n;
 	for (size_t i = 0; i < n; i++) {
 		const struct logs_event *e = &v[i];
-		if (e->timestamp < s->ts || (e->timestamp == s->ts && seen_has(s, e->id)))
+		if (e->timestamp < s->from || seen_has(s, known, e->timestamp, e->id))
 			continue;
 		print_event(e, json);
 		seen_add(s, e->timestamp, e->id);
@@ -111,7 +131,7 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 	struct logs_filter f = { .group = group, .pattern = o->filter };
 	struct seen seen = { 0 };
 	f.start_ms = out_now_ms() - since_ms;
-	seen.ts = f.start_ms;
+	seen.ts = seen.from = f.start_ms;
 	int rc = EXIT_OK, warned = 0;
 	for (;;) {
 		struct logs_event *v = NULL;
@@ -142,10 +162,13 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 		logs_events_free(v, n);
 		if (!o->follow || stack_sleep(FOLLOW_POLL_MS) < 0)
 			break;
-		f.start_ms = seen.ts;
+		long long overlap = seen.ts - FOLLOW_OVERLAP_MS;
+		f.start_ms = overlap > seen.from ? overlap : seen.from;
+		seen_prune(&seen, f.start_ms);
 	}
 	seen_clear(&seen);
 	free(seen.ids);
+	free(seen.times);
 	free(group);
 	return rc;
 }
