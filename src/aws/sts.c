@@ -20,7 +20,8 @@ int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
 	out->arn = xml_text(root, "GetCallerIdentityResult/Arn");
 	out->user_id = xml_text(root, "GetCallerIdentityResult/UserId");
 	xmlFreeDoc(doc);
-	if (!out->account || !out->arn) {
+	/* An empty account would name the asset bucket "ivsvc-assets--<region>". */
+	if (!out->account || !*out->account || !out->arn || !*out->arn) {
 		sts_identity_free(out);
 		return ivs_error_set(err, "BadResponse",
 				     "STS GetCallerIdentity answered without Account/Arn");
