@@ -8,6 +8,7 @@
  */
 #include "ivs.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,9 @@ static int pager_take(struct pager *p, const cJSON *page, struct ivs_error *err)
 			struct ivs_stream *s = &p->st[p->n++];
 			s->channel_arn = xstrdup(arn);
 			s->state = xstrdup(state ? state : "LIVE");
-			s->viewer_count = viewers > 0 ? (long long)viewers : 0;
+			/* a Long near 2^63-1 parses to 2^63, beyond long long */
+			s->viewer_count = viewers >= 0x1p63 ? LLONG_MAX
+					  : viewers > 0 ? (long long)viewers : 0;
 		}
 	}
 	const char *next = json_str(page, "nextToken");

@@ -6,6 +6,9 @@ test_handler.py, whose fixtures these cases reuse).
 - a listing slower than the invocation's time is cut at the work deadline and
   answered before Lambda's deadline (it had no deadline at all: the function
   answered after Lambda would have killed it, with no response and no log).
+- a viewerCount at the top of IVS's Long range (2^63-1, a double of 2^63 once
+  parsed) is stored and sent as that number: its conversion to long long was
+  undefined behaviour and gave 0 on x86.
 """
 import os
 import sys
@@ -36,6 +39,15 @@ def slow_listing_is_cut_at_the_deadline():
     assert res["body"]["errorType"] == "DeadlineExceeded", res
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
     assert len(lines) == 1 and '"DeadlineExceeded"' in lines[0], out
+
+
+@case
+def largest_viewer_count_is_kept():
+    big = 2 ** 63 - 1
+    chans = th.channels(2, 1, seed=22, viewers=[big, 5])
+    table = th.new_table()
+    with th.Fn(table) as f:
+        th.check_tick(f.tick(), chans, table)
 
 
 if __name__ == "__main__":
