@@ -1,6 +1,7 @@
 /*
  * table.c - the newest point per channel from the viewer-count table (see
- * table.h): a bounded key-only Scan, then one Query per channel.
+ * table.h): the caller's channels and a bounded key-only Scan, then one
+ * Query per channel, all at once.
  */
 #include "table.h"
 
@@ -82,8 +83,7 @@ static int scan_channels(struct aws_client *c, const struct table_read *r, char 
 	return 0;
 }
 
-static int newest_point(struct aws_client *c, const struct table_read *r, const char *channel,
-			struct table_point *p, struct ivs_error *err)
+static void newest_point_op(struct aws_op *op, const struct table_read *r, const char *channel)
 {
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "TableName", r->table);
@@ -95,10 +95,15 @@ static int newest_point(struct aws_client *c, const struct table_read *r, const 
 	cJSON_AddStringToObject(v, "S", channel);
 	cJSON_AddFalseToObject(req, "ScanIndexForward");
 	cJSON_AddNumberToObject(req, "Limit", 1);
-	cJSON *resp = NULL;
-	int rc = json_call(c, &AWS_SVC_DYNAMODB, "1.0", DDB_PREFIX, "Query", req, &resp, err);
+	json_op_init(op, &AWS_SVC_DYNAMODB, "1.0", DDB_PREFIX, "Query", req);
 	cJSON_Delete(req);
-	if (rc < 0)
+}
+
+static int newest_point_read(const struct aws_op *op, const struct table_read *r,
+			     const char *channel, struct table_point *p, struct ivs_error *err)
+{
+	cJSON *resp = json_op_result(op, err);
+	if (!resp)
 		return -1;
 	const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
 	p->channel = xstrdup(channel);
@@ -115,6 +120,35 @@ static int newest_point(struct aws_client *c, const struct table_read *r, const 
 	return 0;
 }
 
+/* The newest point of each channel, the Queries sent together. */
+static int newest_points(struct aws_client *c, const struct table_read *r, char **channels,
+			 size_t nch, struct table_point *out, size_t *n, struct ivs_error *err)
+{
+	struct aws_op *ops = xcalloc(nch ? nch : 1, sizeof(*ops));
+	struct aws_op **ptrs = xcalloc(nch ? nch : 1, sizeof(*ptrs));
+	for (size_t i = 0; i < nch; i++) {
+		newest_point_op(&ops[i], r, channels[i]);
+		ptrs[i] = &ops[i];
+	}
+	struct aws_send_options so = { .max_in_flight = 16 };
+	aws_ops_send(c, ptrs, nch, &so);
+	int rc = 0;
+	for (size_t i = 0; i < nch; i++) {
+		if (rc == 0 && ops[i].rc < 0) {
+			*err = ops[i].err;
+			rc = -1;
+		} else if (rc == 0 && newest_point_read(&ops[i], r, channels[i], &out[*n], err) == 0) {
+			(*n)++;
+		} else {
+			rc = -1;
+		}
+		aws_op_free(&ops[i]);
+	}
+	free(ops);
+	free(ptrs);
+	return rc;
+}
+
 static int by_channel(const void *a, const void *b)
 {
 	return strcmp(((const struct table_point *)a)->channel,
@@ -127,19 +161,28 @@ int table_latest_points(struct aws_client *c, const struct table_read *r,
 {
 	*out = NULL;
 	*n = 0;
-	char **channels = NULL;
-	size_t nch = 0;
-	if (scan_channels(c, r, &channels, &nch, truncated, err) < 0)
+	char **scanned = NULL;
+	size_t nscanned = 0;
+	if (scan_channels(c, r, &scanned, &nscanned, truncated, err) < 0)
 		return -1;
-	int rc = 0;
+	/* The known channels first, then what only the table remembers. */
+	size_t nch = 0;
+	char **channels = xcalloc(r->n_channels + nscanned + 1, sizeof(char *));
+	for (size_t i = 0; i < r->n_channels; i++)
+		if (!has_channel(channels, nch, r->channels[i]))
+			channels[nch++] = xstrdup(r->channels[i]);
+	for (size_t i = 0; i < nscanned; i++) {
+		if (!has_channel(channels, nch, scanned[i]))
+			channels[nch++] = scanned[i];
+		else
+			free(scanned[i]);
+	}
+	free(scanned);
+	if (r->channels)
+		*truncated = 0; /* every channel that exists was asked for by name */
 	if (nch)
 		*out = xcalloc(nch, sizeof(**out));
-	for (size_t i = 0; i < nch && rc == 0; i++) {
-		if (newest_point(c, r, channels[i], &(*out)[*n], err) < 0)
-			rc = -1;
-		else
-			(*n)++;
-	}
+	int rc = newest_points(c, r, channels, nch, *out, n, err);
 	for (size_t i = 0; i < nch; i++)
 		free(channels[i]);
 	free(channels);

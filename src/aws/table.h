@@ -3,10 +3,10 @@
  * point of every channel.
  *
  * The table is keyed (channel S, time N): one item per channel per tick.
- * Finding the channels needs a Scan; it reads only the key attribute and
- * stops after max_scan_items, so a long history costs a bounded read. The
- * newest point of each channel then comes from a Query (newest first,
- * Limit 1), so it is right even when the Scan stopped early.
+ * The channels come from the caller (IVS's list) and from a Scan that reads
+ * only the key attribute and stops after max_scan_items, so a long history
+ * costs a bounded read. The newest point of each channel then comes from a
+ * Query (newest first, Limit 1), all Queries at once.
  *
  * Owns: the points it returns (table_points_free).
  */
@@ -30,6 +30,12 @@ struct table_read {
 	const char *const *count_attrs; /* tried in order: {"viewerCount", "viewers", NULL} */
 	size_t max_scan_items;    /* 0: 5,000 */
 	size_t max_channels;      /* 0: 200 */
+	/* The channels that exist (IVS ListChannels), or NULL. Each is looked up
+	 * whatever the Scan reaches, so a long history cannot hide one; the
+	 * Scan then only adds channels that have points but are gone from IVS,
+	 * and *truncated stays 0. */
+	const char *const *channels;
+	size_t n_channels;
 };
 
 /* *truncated is set when the Scan stopped before the table's end (channels

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aws/events.h"
+#include "aws/ivs.h"
 #include "aws/lambdafn.h"
 #include "aws/table.h"
 #include "cli.h"
@@ -234,10 +235,26 @@ static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
 		static const char *const counts[] = { "count", "viewerCount", "viewers", NULL };
 		struct table_read r = { .table = table, .key = "channel", .sort_key = "time",
 					.count_attrs = counts };
+		/* IVS names every channel, so none hides behind a long history that
+		 * the bounded Scan cannot reach; without it, the Scan alone. */
+		struct ivs_channel *chans = NULL;
+		size_t nchans = 0;
+		const char **arns = NULL;
+		if (ivs_list_channels(c, &chans, &nchans, &err) == 0) {
+			arns = xcalloc(nchans + 1, sizeof(*arns));
+			for (size_t i = 0; i < nchans; i++)
+				arns[i] = chans[i].arn;
+			r.channels = arns;
+			r.n_channels = nchans;
+		} else {
+			warn_part("IVS channel list", "(reading the table alone)", &err);
+		}
 		if (table_latest_points(c, &r, &v.points, &v.n_points, &v.truncated, &err) == 0)
 			v.have_points = 1;
 		else
 			warn_part("table", table, &err);
+		free(arns);
+		ivs_channels_free(chans, nchans);
 	}
 	v.now_ms = out_now_ms();
 	v.period_s = schedule_period(v.have_rule ? v.rule.schedule : NULL);
