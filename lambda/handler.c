@@ -22,8 +22,10 @@
 #define HANDLER_MAX_ATTEMPTS 6
 
 /* A log line holds at most this many errors (CloudWatch's event limit is
- * 256 KB); the response holds them all. */
+ * 256 KB)
 #define LOG_MAX_ERRORS 100
+/* ... and a response (about 250 bytes an error: well under Lambda's 6 MB). */
+#define RESPONSE_MAX_ERRORS 5000
 
 long long handler_work_deadline(long long lambda_deadline_ms, long long now_ms)
 {
@@ -103,9 +105,16 @@ static void invoke(struct runtime *rt, struct aws_client *c, const struct handle
 	fprintf(stdout, "%s\n", line);
 	fflush(stdout);
 	free(line);
-	char *body = cJSON_PrintUnformatted(result);
-	if (runtime_respond(rt, inv->request_id, body, strlen(body), &perr) < 0)
+	/* Lambda refuses responses over 6 MB: every error is in the log line's
+	 * count, the response keeps the first RESPONSE_MAX_ERRORS. */
+	char *body = tick_log_line(result, RESPONSE_MAX_ERRORS);
+	if (runtime_respond(rt, inv->request_id, body, strlen(body), &perr) < 0) {
 		fprintf(stderr, "ivsvc-handler: could not send the response: %s\n", perr.message);
+		/* Say so on /error, or the invocation waits for its timeout. */
+		if (runtime_fail(rt, inv->request_id, "ResponseNotAccepted", perr.message, &perr) < 0)
+			fprintf(stderr, "ivsvc-handler: could not report the error: %s\n",
+				perr.message);
+	}
 	free(body);
 	cJSON_Delete(result);
 }

@@ -50,6 +50,21 @@ def largest_viewer_count_is_kept():
         th.check_tick(f.tick(), chans, table)
 
 
+@case
+def refused_response_is_reported_on_error():
+    # Lambda answers 413 to a response over its size limit; the function must
+    # then say so on /error, or the invocation hangs until its timeout.
+    th.channels(3, 2, seed=23)
+    table = th.new_table()
+    with th.Fn(table) as f:
+        f.rt.max_response_bytes = 10
+        res = f.tick(timeout=30)
+        assert f.rt.refused_responses, "no response was refused"
+    assert res["kind"] == "error", res
+    assert res["body"]["errorType"] == "ResponseNotAccepted", res
+    assert "413" in res["body"]["errorMessage"] or "payload" in res["body"]["errorMessage"], res
+
+
 if __name__ == "__main__":
     try:
         main()

@@ -117,6 +117,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = self.path[len(PREFIX):].split("/") if self.path.startswith(PREFIX) else []
         # ['', 'invocation', '<id>', 'response'|'error']
         if len(parts) == 4 and parts[1] == "invocation" and parts[3] in ("response", "error"):
+            if parts[3] == "response" and api.max_response_bytes is not None \
+                    and len(body) > api.max_response_bytes:
+                api.refused_responses.append(parts[2])
+                # Lambda's answer to a response over its limit (6 MB there)
+                return self._send(413, {"errorMessage": "Exceeded maximum allowed payload size",
+                                        "errorType": "RequestEntityTooLarge"})
             status = api._record_result(parts[2], parts[3], body, dict(self.headers))
             if status == 202:
                 return self._send(202, {"status": "OK"})
@@ -165,6 +171,8 @@ class RuntimeApi:
         self.verbose = verbose
         self.address = None
         self.init_errors = []
+        self.max_response_bytes = None  # answer 413 to larger responses, as Lambda does
+        self.refused_responses = []     # request ids whose /response got a 413
         self.next_times = []     # time.time() of every /next
         self.results = {}        # id -> {"kind","body","raw","headers","time"}
         self.invocations = {}    # id -> the queued invocation
