@@ -22,7 +22,7 @@
 #define HANDLER_MAX_ATTEMPTS 6
 
 /* A log line holds at most this many errors (CloudWatch's event limit is
- * 256 KB)
+ * 256 KB)... */
 #define LOG_MAX_ERRORS 100
 /* ... and a response (about 250 bytes an error: well under Lambda's 6 MB). */
 #define RESPONSE_MAX_ERRORS 5000
