@@ -74,7 +74,9 @@ static void report_not_deployed(struct aws_client *c, const char *stack, struct 
 				"again (it reuses the stack), or `ivsvc destroy --stack-name %s`.\n",
 			stack, stack);
 	} else {
-		char *now = execute_sent ? stack_newest_event_id(c, s.id, &e) : NULL;
+		char *now = NULL;
+		if (execute_sent)
+			stack_newest_event_id(c, s.id, &now, &e); /* unreadable: judged by status */
 		int ran = execute_sent && (cfn_status_in_progress(s.status) || !now != !after_event ||
 					   (now && strcmp(now, after_event) != 0));
 		free(now);
@@ -165,7 +167,15 @@ static int deploy(struct cli_opts *o, struct ivs_config *cfg, struct aws_client 
 		goto out;
 	}
 	const char *target = plan.stack_id ? plan.stack_id : stack;
-	char *after = stack_newest_event_id(c, target, &err);
+	/* Where this deploy's events start: without it, following could show an
+	 * earlier operation's events (and failures) as this one's. */
+	char *after = NULL;
+	if (stack_newest_event_id(c, target, &after, &err) < 0) {
+		ivs_error_prefix(&err, "reading the events of stack %s before executing", stack);
+		cli_report(&err);
+		report_not_deployed(c, stack, &plan, 0, NULL);
+		goto out;
+	}
 	if (cfn_execute_change_set(c, stack, plan.change_set, &err) < 0) {
 		cli_report(&err);
 		report_not_deployed(c, stack, &plan, 1, after);

@@ -47,7 +47,13 @@ static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
 		free(id);
 		return cli_interrupted ? EXIT_INTERRUPTED : EXIT_REFUSED;
 	}
-	char *after = stack_newest_event_id(c, id, &err);
+	char *after = NULL;
+	if (stack_newest_event_id(c, id, &after, &err) < 0) {
+		ivs_error_prefix(&err, "reading the events of stack %s; not deleted", stack);
+		cli_report(&err);
+		free(id);
+		return EXIT_FAILED;
+	}
 	if (cfn_delete_stack(c, id, &err) < 0) {
 		cli_report(&err);
 		free(after);

@@ -450,7 +450,11 @@ int stack_prepare(struct aws_client *c, const char *stack, int dry_run, enum sta
 			printf("Stack %s is in ROLLBACK_COMPLETE: its first create failed and it "
 			       "holds no resources. Deleting it, then creating it again.\n",
 			       stack);
-			char *after = stack_newest_event_id(c, s.id, err);
+			char *after = NULL;
+			if (stack_newest_event_id(c, s.id, &after, err) < 0) {
+				cfn_stack_free(&s);
+				return ivs_error_prefix(err, "reading the events of %s", stack);
+			}
 			char *id = xstrdup(s.id);
 			cfn_stack_free(&s);
 			if (cfn_delete_stack(c, id, err) < 0) {
@@ -496,7 +500,11 @@ int stack_prepare(struct aws_client *c, const char *stack, int dry_run, enum sta
 			       "waiting).\n",
 			       stack, st, timeout / 60000);
 			fflush(stdout);
-			char *after = stack_newest_event_id(c, s.id, err);
+			char *after = NULL;
+			if (stack_newest_event_id(c, s.id, &after, err) < 0) {
+				cfn_stack_free(&s);
+				return ivs_error_prefix(err, "reading the events of %s", stack);
+			}
 			char *id = xstrdup(s.id);
 			cfn_stack_free(&s);
 			struct stack_outcome o;
@@ -819,15 +827,17 @@ void stack_plan_free(struct stack_plan *plan)
 
 /* ---- following events ---- */
 
-char *stack_newest_event_id(struct aws_client *c, const char *stack, struct ivs_error *err)
+int stack_newest_event_id(struct aws_client *c, const char *stack, char **id,
+			  struct ivs_error *err)
 {
 	struct cfn_event *ev = NULL;
 	size_t n = 0;
+	*id = NULL;
 	if (cfn_stack_events(c, stack, NULL, 1, &ev, &n, err) < 0)
-		return NULL;
-	char *id = n ? xstrdup(ev[0].id) : NULL;
+		return -1;
+	*id = n ? xstrdup(ev[0].id) : NULL;
 	cfn_events_free(ev, n);
-	return id;
+	return 0;
 }
 
 struct tracker {

@@ -129,7 +129,11 @@ int stack_follow(struct aws_client *c, const char *stack, const char *after_id, 
 		 long long timeout_ms, struct stack_outcome *out, struct ivs_error *err);
 void stack_outcome_free(struct stack_outcome *o);
 /* The newest event's id (NULL when none), to follow from. */
-char *stack_newest_event_id(struct aws_client *c, const char *stack, struct ivs_error *err);
+/* The id of the stack's newest event into *id (NULL when it has none), so
+ * following starts after it and never shows an earlier operation's events as
+ * this one's. -1 when the events could not be read: do not start then. */
+int stack_newest_event_id(struct aws_client *c, const char *stack, char **id,
+			  struct ivs_error *err);
 
 /* When a stack came without Outputs (moto after a change set), fills them
  * from its resources' physical ids: TableName, FunctionName, RuleName,
