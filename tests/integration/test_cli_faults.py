@@ -416,6 +416,29 @@ def execute_failing_on_update_keeps_the_old_stack_and_says_so():
 
 
 @case
+def unreadable_events_before_execute_change_nothing():
+    # Following starts after the stack's newest event; if that cannot be read,
+    # the deploy must not execute (it would show old events as its own).
+    moto.reset()
+    assert_deployed(deploy(fast_env()))
+    d = workdir("memory: 512\n")
+    with AwsProxy(moto.url) as p:
+        p.set_faults(targets=["DescribeStackEvents"], error500=1.0)
+        r = deploy(cfn_env(p), cwd=d)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        lines = [l for l in error_lines(r) if l.startswith("ivsvc: ")]
+        assert lines and "reading the events" in lines[0], r.stderr
+        assert p.count("ExecuteChangeSet") == 0, p.stats()
+        assert live_stacks() == {STACK: "CREATE_COMPLETE"}, live_stacks()
+        assert pending_change_sets() == [], pending_change_sets()
+        fn = client("lambda").get_function_configuration(FunctionName=STACK + "-viewers")
+        assert fn["MemorySize"] == 256, fn["MemorySize"]
+        p.set_faults()
+        r = deploy(cfn_env(p), cwd=d)
+        assert r.returncode == 0, r.stderr
+
+
+@case
 def execute_answer_lost_does_not_hide_a_created_stack():
     # ExecuteChangeSet reaches CloudFormation, every answer is lost: the stack
     # was created, and the user must hear so rather than "failed" alone.
