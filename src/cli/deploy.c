@@ -231,14 +231,13 @@ int cmd_deploy(int argc, char **argv)
 				 "stack-name,yes,template,handler-zip,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
 	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
+	struct stack_template t;
+	int rc = stack_load_inputs(&o, "deploy", &cfg, &t);
 	if (rc != EXIT_OK)
 		return rc;
 	struct ivs_error err;
-	struct stack_template t;
 	struct stack_package pkg = { 0 };
-	if (stack_template_load(o.template_path, &t, &err) < 0 ||
-	    stack_package_load(o.handler_zip, &pkg, &err) < 0) {
+	if (stack_package_load(o.handler_zip, &pkg, &err) < 0) {
 		cli_error("deploy: %s", err.message);
 		stack_template_free(&t);
 		config_free(&cfg);

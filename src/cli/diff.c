@@ -100,17 +100,11 @@ int cmd_diff(int argc, char **argv)
 				 "stack-name,json,template,handler-zip,config,region,profile", &o) < 0)
 		return EXIT_USAGE;
 	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
+	struct stack_template t;
+	int rc = stack_load_inputs(&o, "diff", &cfg, &t);
 	if (rc != EXIT_OK)
 		return rc;
 	struct ivs_error err;
-	struct stack_template t;
-	if (stack_template_load(o.template_path, &t, &err) < 0) {
-		cli_error("diff: %s", err.message);
-		stack_template_free(&t);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
 	char *key = NULL;
 	struct stack_package pkg;
 	if (stack_package_load(o.handler_zip, &pkg, &err) == 0) {

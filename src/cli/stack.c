@@ -71,6 +71,22 @@ int stack_load_config(struct cli_opts *o, struct ivs_config *cfg)
 	return EXIT_OK;
 }
 
+int stack_load_inputs(struct cli_opts *o, const char *cmd, struct ivs_config *cfg,
+		      struct stack_template *t)
+{
+	int rc = stack_load_config(o, cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	struct ivs_error err;
+	if (stack_template_load(o->template_path, t, &err) < 0) {
+		cli_error("%s: %s", cmd, err.message);
+		stack_template_free(t);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* ---- template ---- */
 
 static int read_whole_file(const char *path, struct buf *out, struct ivs_error *err)

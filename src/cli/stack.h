@@ -146,6 +146,11 @@ struct cli_opts;
  * and --profile win, and points o's region and profile at the result (cfg
  * owns them). Returns EXIT_OK, or EXIT_USAGE after printing the error. */
 int stack_load_config(struct cli_opts *o, struct ivs_config *cfg);
+/* stack_load_config, then the template (--template or the embedded one).
+ * Returns EXIT_OK with both loaded, or EXIT_USAGE after printing
+ * "<cmd>: <why>" with nothing left to free. */
+int stack_load_inputs(struct cli_opts *o, const char *cmd, struct ivs_config *cfg,
+		      struct stack_template *t);
 
 /* Sleeps ms in short steps; returns -1 early on Ctrl-C. */
 int stack_sleep(long ms);

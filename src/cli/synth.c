@@ -28,17 +28,11 @@ int cmd_synth(int argc, char **argv)
 	if (cli_parse_flags_only(argc, argv, "template,config,handler-zip,stack-name", &o) < 0)
 		return EXIT_USAGE;
 	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
+	struct stack_template t;
+	int rc = stack_load_inputs(&o, "synth", &cfg, &t);
 	if (rc != EXIT_OK)
 		return rc;
 	struct ivs_error err;
-	struct stack_template t;
-	if (stack_template_load(o.template_path, &t, &err) < 0) {
-		cli_error("synth: %s", err.message);
-		stack_template_free(&t);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
 	/* The package only names CodeKey: synth works without one. */
 	struct stack_package pkg;
 	char *key = NULL;
