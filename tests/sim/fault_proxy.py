@@ -56,6 +56,8 @@ import uuid
 import zlib
 from urllib.parse import urlsplit
 
+from loopback import control_call
+
 DDB_THROTTLE = "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
 DDB_THROTTLE_MSG = ("The level of configured provisioned throughput for the table was exceeded. "
                     "Consider increasing your provisioning level with the UpdateTable API.")
@@ -492,12 +494,7 @@ class ProxyControl:
         self.url = url.rstrip("/")
 
     def _call(self, method, path, body=None):
-        import urllib.request
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
+        return control_call(self.url, method, path, body)
 
     def stats(self):
         return self._call("GET", "/_proxy/stats")

@@ -53,8 +53,10 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from loopback import TrackingServer, control_call
 
 # The tests' credentials (the same values as tests/lib/ivstest.py).
 TEST_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -897,28 +899,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, {"error": "no control endpoint %s %s" % (m, path)})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(TrackingServer):
     def __init__(self, addr, handler, sim):
         self.sim = sim
-        self._conns = set()
-        self._conns_lock = threading.Lock()
-        ThreadingHTTPServer.__init__(self, addr, handler)
-
-    def track(self, conn, add):
-        with self._conns_lock:
-            (self._conns.add if add else self._conns.discard)(conn)
-
-    def close_connections(self):
-        with self._conns_lock:
-            conns = list(self._conns)
-        for c in conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        TrackingServer.__init__(self, addr, handler)
 
 
 class IvsSim:
@@ -1021,12 +1005,7 @@ class SimControl:
         self.url = url.rstrip("/")
 
     def _call(self, method, path, body=None):
-        import urllib.request
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"null")
+        return control_call(self.url, method, path, body)
 
     def state(self):
         return self._call("GET", "/_sim/state")

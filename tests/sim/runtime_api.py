@@ -45,7 +45,9 @@ import threading
 import time
 import uuid
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import TrackingServer
 
 PREFIX = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:IvsViewersCount-Function"
@@ -131,35 +133,17 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, {"errorMessage": "no such path", "errorType": "NotFound"})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(TrackingServer):
     def __init__(self, api):
         self.api = api
-        self._conns = set()
-        self._lock = threading.Lock()
-        ThreadingHTTPServer.__init__(self, ("127.0.0.1", api.port), _Handler)
+        TrackingServer.__init__(self, ("127.0.0.1", api.port), _Handler)
 
     def handle_error(self, request, client_address):
         # a function stopped mid-request resets its connection: not news
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, BrokenPipeError, socket.timeout)):
             return
-        ThreadingHTTPServer.handle_error(self, request, client_address)
-
-    def track(self, conn, add):
-        with self._lock:
-            (self._conns.add if add else self._conns.discard)(conn)
-
-    def close_connections(self):
-        with self._lock:
-            conns = list(self._conns)
-        for c in conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        TrackingServer.handle_error(self, request, client_address)
 
 
 class RuntimeApi:
