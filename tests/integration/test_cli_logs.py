@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 
 import ivstest
@@ -97,19 +96,8 @@ def follow_prints_new_events_once_until_ctrl_c():
     put(logs, "a", [(now - 5000, "before follow")])
     p = subprocess.Popen([ivstest.IVSVC, "logs", "--follow"], env=clean_env(endpoint=moto.url),
                          cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-
-    def reader():
-        for line in p.stdout:
-            lines.append(line.rstrip("\n"))
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
-
-    def wait_for(n, timeout=15):
-        deadline = time.time() + timeout
-        while len(lines) < n and time.time() < deadline:
-            time.sleep(0.05)
-        return len(lines) >= n
+    out = ivstest.LineReader(p)
+    lines, wait_for = out.lines, out.wait_for
     try:
         assert wait_for(1), lines
         # Two new events at the same millisecond as the last one printed, and later ones.
@@ -129,7 +117,7 @@ def follow_prints_new_events_once_until_ctrl_c():
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    t.join(5)
+    out.join(5)
     msgs = [l.split("  ", 1)[1] for l in lines]
     assert p.returncode == 0, (p.returncode, p.stderr.read())
     assert sorted(msgs) == sorted(["before follow", "same ms as before", "same ms again",

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import ivstest
@@ -61,19 +60,8 @@ def follow_prints_an_event_that_arrives_late_with_an_older_timestamp():
                                    {"timestamp": now, "message": "newest"}])
     p = subprocess.Popen([ivstest.IVSVC, "logs", "--follow"], env=clean_env(endpoint=moto.url),
                          cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-
-    def reader():
-        for line in p.stdout:
-            lines.append(line.rstrip("\n"))
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
-
-    def wait_for(n, timeout=15):
-        deadline = time.time() + timeout
-        while len(lines) < n and time.time() < deadline:
-            time.sleep(0.05)
-        return len(lines) >= n
+    out = ivstest.LineReader(p)
+    lines, wait_for = out.lines, out.wait_for
     try:
         assert wait_for(2), lines
         time.sleep(2.5)
@@ -93,7 +81,7 @@ def follow_prints_an_event_that_arrives_late_with_an_older_timestamp():
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    t.join(5)
+    out.join(5)
     msgs = [l.split("  ", 1)[1] for l in lines]
     assert p.returncode == 0, p.returncode
     assert msgs == ["first", "newest", "late", "after"], msgs

@@ -144,6 +144,31 @@ def run_ivsvc(args, env, input=None, timeout=300, cwd=None):
                           text=True, timeout=timeout, cwd=cwd)
 
 
+class LineReader:
+    """Collects a running process's stdout lines (text mode) in a thread, for
+    tests of commands that keep printing (`logs --follow`). .lines is the list
+    so far; wait_for(n) waits until there are n of them."""
+
+    def __init__(self, proc):
+        import threading
+        self.lines = []
+        self._thread = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, n, timeout=15):
+        deadline = time.time() + timeout
+        while len(self.lines) < n and time.time() < deadline:
+            time.sleep(0.05)
+        return len(self.lines) >= n
+
+    def join(self, timeout=5):
+        self._thread.join(timeout)
+
+
 _cases = []
 
 
