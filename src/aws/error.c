@@ -13,17 +13,52 @@ void ivs_error_clear(struct ivs_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
+static int error_vset(struct ivs_error *e, enum ivs_error_kind kind, const char *code,
+		      const char *fmt, va_list ap)
+{
+	ivs_error_clear(e);
+	e->kind = kind;
+	snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	return -1;
+}
+
 int ivs_error_set(struct ivs_error *e, const char *code, const char *fmt, ...)
 {
 	if (!e)
 		return -1;
-	ivs_error_clear(e);
-	snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	error_vset(e, IVS_ERR_SERVICE, code, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int ivs_error_set_kind(struct ivs_error *e, enum ivs_error_kind kind, const char *code,
+		       const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(e, kind, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *ivs_error_kind_name(enum ivs_error_kind kind)
+{
+	switch (kind) {
+	case IVS_ERR_NONE: return "none";
+	case IVS_ERR_SERVICE: return "service error";
+	case IVS_ERR_NOT_FOUND: return "not found";
+	case IVS_ERR_NETWORK: return "network error";
+	case IVS_ERR_TIMEOUT: return "timeout";
+	case IVS_ERR_INTERRUPTED: return "interrupted";
+	case IVS_ERR_BAD_INPUT: return "bad input";
+	case IVS_ERR_BAD_RESPONSE: return "bad response";
+	}
+	return "unknown";
 }
 
 int ivs_error_prefix(struct ivs_error *e, const char *fmt, ...)
