@@ -183,3 +183,9 @@ void buf_free_secret(struct buf *b)
 		OPENSSL_cleanse(b->data, b->cap);
 	buf_free(b);
 }
+
+void free_strings(char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+}

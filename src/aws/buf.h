@@ -43,6 +43,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);             /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees n strings (NULLs allowed): a struct's string members in one call,
+ * as `char *s[] = { r->name, r->arn }; free_strings(s, 2);`. */
+void free_strings(char *const *v, size_t n);
 /* Cleanse and free a NUL-terminated secret. */
 void free_secret(char *s);
 

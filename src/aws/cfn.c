@@ -7,20 +7,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pager.h"
 #include "query.h"
 
 #define CFN_VERSION "2010-05-15"
 
+/* Every CloudFormation call goes through here, so that a missing stack is
+ * recognised in one place: CloudFormation says "Stack with id X does not
+ * exist" as a ValidationError and gives no other signal, so the message is
+ * read once, here, and callers test the kind IVS_ERR_NOT_FOUND. */
 static int cfn_call(struct aws_client *c, const char *action, const struct query_params *q,
 		    xmlDocPtr *doc, struct ivs_error *err)
 {
-	return query_call(c, &AWS_SVC_CLOUDFORMATION, action, CFN_VERSION, q, doc, err);
+	if (query_call(c, &AWS_SVC_CLOUDFORMATION, action, CFN_VERSION, q, doc, err) == 0)
+		return 0;
+	if (err && strcmp(err->code, "ValidationError") == 0 &&
+	    strstr(err->message, "does not exist"))
+		err->kind = IVS_ERR_NOT_FOUND;
+	return -1;
 }
 
-/* CloudFormation says "Stack with id X does not exist" as a ValidationError. */
-static int is_missing_stack(const struct ivs_error *err)
+/* One page of a listing: action with q plus the pager's token (q is freed
+ * here); *result is the answer's <actionResult>, in *doc (caller frees). */
+static int cfn_page(struct aws_client *c, const char *action, struct query_params *q,
+		    const struct aws_pager *pg, xmlDocPtr *doc, xmlNodePtr *result,
+		    struct ivs_error *err)
 {
-	return strcmp(err->code, "ValidationError") == 0 && strstr(err->message, "does not exist");
+	*doc = NULL;
+	if (aws_pager_token(pg))
+		query_params_add(q, "NextToken", aws_pager_token(pg));
+	int rc = cfn_call(c, action, q, doc, err);
+	query_params_free(q);
+	if (rc < 0)
+		return -1;
+	char name[96];
+	snprintf(name, sizeof(name), "%sResult", action);
+	*result = xml_find(xml_root(*doc), name);
+	if (*result)
+		return 0;
+	xmlFreeDoc(*doc);
+	*doc = NULL;
+	return ivs_error_bad_response(err, "CloudFormation %s answered without a result", action);
+}
+
+/* Moves the pager past a page whose result is r. */
+static int cfn_page_next(struct aws_pager *pg, xmlNodePtr r, struct ivs_error *err)
+{
+	char *next = r ? xml_text(r, "NextToken") : NULL;
+	int rc = aws_pager_next(pg, next, err);
+	free(next);
+	return rc;
 }
 
 static void kv_free(struct cfn_kv *v, size_t n)
@@ -75,7 +111,7 @@ int cfn_describe_stack(struct aws_client *c, const char *name, struct cfn_stack 
 	int rc = cfn_call(c, "DescribeStacks", &q, &doc, err);
 	query_params_free(&q);
 	if (rc < 0)
-		return is_missing_stack(err) ? 1 : -1;
+		return err->kind == IVS_ERR_NOT_FOUND ? 1 : -1;
 	xmlNodePtr stacks = xml_find(xml_root(doc), "DescribeStacksResult/Stacks");
 	xmlNodePtr m = stacks ? xml_first(stacks, "member") : NULL;
 	if (!m) {
@@ -97,8 +133,8 @@ int cfn_describe_stack(struct aws_client *c, const char *name, struct cfn_stack 
 	xmlFreeDoc(doc);
 	if (!out->status || !out->name) {
 		cfn_stack_free(out);
-		return ivs_error_set(err, "BadResponse",
-				     "CloudFormation DescribeStacks answered without a stack status");
+		return ivs_error_bad_response(err,
+				"CloudFormation DescribeStacks answered without a stack status");
 	}
 	/* A deleted stack asked for by id still answers, as DELETE_COMPLETE. */
 	if (strcmp(out->status, "DELETE_COMPLETE") == 0) {
@@ -110,11 +146,8 @@ int cfn_describe_stack(struct aws_client *c, const char *name, struct cfn_stack 
 
 void cfn_stack_free(struct cfn_stack *s)
 {
-	free(s->id);
-	free(s->name);
-	free(s->status);
-	free(s->status_reason);
-	free(s->updated);
+	char *v[] = { s->id, s->name, s->status, s->status_reason, s->updated };
+	free_strings(v, 5);
 	kv_free(s->outputs, s->n_outputs);
 	kv_free(s->params, s->n_params);
 	kv_free(s->tags, s->n_tags);
@@ -136,8 +169,8 @@ int cfn_get_template(struct aws_client *c, const char *stack, char **body,
 	*body = xml_text(xml_root(doc), "GetTemplateResult/TemplateBody");
 	xmlFreeDoc(doc);
 	if (!*body)
-		return ivs_error_set(err, "BadResponse",
-				     "CloudFormation GetTemplate answered without a TemplateBody");
+		return ivs_error_bad_response(err,
+				"CloudFormation GetTemplate answered without a TemplateBody");
 	return 0;
 }
 
@@ -167,6 +200,8 @@ int cfn_create_change_set(struct aws_client *c, const struct cfn_change_set_requ
 		snprintf(key, sizeof(key), "Capabilities.member.%zu", i + 1);
 		query_params_add(&q, key, req->capabilities[i]);
 	}
+	if (!req->n_tags)
+		query_params_add(&q, "Tags", ""); /* the query protocol's empty list */
 	for (size_t i = 0; i < req->n_tags; i++) {
 		snprintf(key, sizeof(key), "Tags.member.%zu.Key", i + 1);
 		query_params_add(&q, key, req->tags[i].key);
@@ -223,94 +258,88 @@ static char *change_details(xmlNodePtr rc)
 	return buf_detach(&b);
 }
 
+static void take_change(xmlNodePtr rcn, struct cfn_change *ch)
+{
+	const struct xml_field fields[] = {
+		{ "Action", &ch->action },
+		{ "LogicalResourceId", &ch->logical_id },
+		{ "PhysicalResourceId", &ch->physical_id },
+		{ "ResourceType", &ch->type },
+		{ "Replacement", &ch->replacement },
+	};
+	xml_copy_texts(rcn, fields, 5);
+	ch->details = change_details(rcn);
+	if (!ch->action)
+		ch->action = xstrdup("?");
+	if (!ch->logical_id)
+		ch->logical_id = xstrdup("?");
+	if (!ch->type)
+		ch->type = xstrdup("?");
+}
+
+/* Appends one page's changes (and, from the first page, the status). */
+static void take_change_set_page(xmlNodePtr r, struct cfn_change_set *out, size_t *cap)
+{
+	if (!out->status) {
+		out->id = xml_text(r, "ChangeSetId");
+		out->status = xml_text(r, "Status");
+		out->status_reason = xml_text(r, "StatusReason");
+		out->execution_status = xml_text(r, "ExecutionStatus");
+	}
+	xmlNodePtr changes = xml_child(r, "Changes");
+	for (xmlNodePtr m = xml_first(changes, "member"); m; m = xml_next(m, "member")) {
+		xmlNodePtr rcn = xml_child(m, "ResourceChange");
+		if (!rcn)
+			continue;
+		if (out->n_changes == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			out->changes = xrealloc(out->changes, *cap * sizeof(*out->changes));
+		}
+		take_change(rcn, &out->changes[out->n_changes++]);
+	}
+}
+
 int cfn_describe_change_set(struct aws_client *c, const char *stack_name, const char *name,
 			    struct cfn_change_set *out, struct ivs_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	char *token = NULL;
+	struct aws_pager pg;
+	aws_pager_init(&pg, "CloudFormation DescribeChangeSet", "NextToken", 100);
 	size_t cap = 0;
-	for (int page = 0; page < 100; page++) {
+	int rc = 0;
+	while (rc == 0 && !pg.done) {
 		struct query_params q = { 0 };
 		query_params_add(&q, "StackName", stack_name);
 		query_params_add(&q, "ChangeSetName", name);
-		if (token)
-			query_params_add(&q, "NextToken", token);
-		free(token);
-		token = NULL;
-		xmlDocPtr doc = NULL;
-		int rc = cfn_call(c, "DescribeChangeSet", &q, &doc, err);
-		query_params_free(&q);
-		if (rc < 0) {
-			cfn_change_set_free(out);
-			return -1;
+		xmlDocPtr doc;
+		xmlNodePtr r;
+		rc = cfn_page(c, "DescribeChangeSet", &q, &pg, &doc, &r, err);
+		if (rc == 0) {
+			take_change_set_page(r, out, &cap);
+			rc = cfn_page_next(&pg, r, err);
 		}
-		xmlNodePtr r = xml_find(xml_root(doc), "DescribeChangeSetResult");
-		if (!r) {
-			xmlFreeDoc(doc);
-			cfn_change_set_free(out);
-			return ivs_error_set(err, "BadResponse",
-					     "CloudFormation DescribeChangeSet answered without a result");
-		}
-		if (page == 0) {
-			out->id = xml_text(r, "ChangeSetId");
-			out->status = xml_text(r, "Status");
-			out->status_reason = xml_text(r, "StatusReason");
-			out->execution_status = xml_text(r, "ExecutionStatus");
-		}
-		xmlNodePtr changes = xml_child(r, "Changes");
-		for (xmlNodePtr m = changes ? xml_first(changes, "member") : NULL; m;
-		     m = xml_next(m, "member")) {
-			xmlNodePtr rcn = xml_child(m, "ResourceChange");
-			if (!rcn)
-				continue;
-			if (out->n_changes == cap) {
-				cap = cap ? cap * 2 : 16;
-				out->changes = xrealloc(out->changes, cap * sizeof(*out->changes));
-			}
-			struct cfn_change *ch = &out->changes[out->n_changes++];
-			ch->action = xml_text(rcn, "Action");
-			ch->logical_id = xml_text(rcn, "LogicalResourceId");
-			ch->physical_id = xml_text(rcn, "PhysicalResourceId");
-			ch->type = xml_text(rcn, "ResourceType");
-			ch->replacement = xml_text(rcn, "Replacement");
-			ch->details = change_details(rcn);
-			if (!ch->action)
-				ch->action = xstrdup("?");
-			if (!ch->logical_id)
-				ch->logical_id = xstrdup("?");
-			if (!ch->type)
-				ch->type = xstrdup("?");
-		}
-		token = xml_text(r, "NextToken");
 		xmlFreeDoc(doc);
-		if (!token || !*token)
-			break;
 	}
-	free(token);
-	if (!out->status) {
+	aws_pager_free(&pg);
+	if (rc == 0 && !out->status)
+		rc = ivs_error_bad_response(err, "CloudFormation DescribeChangeSet answered without "
+					    "a status");
+	if (rc < 0)
 		cfn_change_set_free(out);
-		return ivs_error_set(err, "BadResponse",
-				     "CloudFormation DescribeChangeSet answered without a status");
-	}
-	return 0;
+	return rc;
 }
 
 void cfn_change_set_free(struct cfn_change_set *cs)
 {
 	for (size_t i = 0; i < cs->n_changes; i++) {
 		struct cfn_change *ch = &cs->changes[i];
-		free(ch->action);
-		free(ch->logical_id);
-		free(ch->physical_id);
-		free(ch->type);
-		free(ch->replacement);
-		free(ch->details);
+		char *s[] = { ch->action, ch->logical_id, ch->physical_id,
+			      ch->type, ch->replacement, ch->details };
+		free_strings(s, 6);
 	}
 	free(cs->changes);
-	free(cs->id);
-	free(cs->status);
-	free(cs->status_reason);
-	free(cs->execution_status);
+	char *s[] = { cs->id, cs->status, cs->status_reason, cs->execution_status };
+	free_strings(s, 4);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -360,87 +389,91 @@ int cfn_delete_stack(struct aws_client *c, const char *stack_name, struct ivs_er
 	return rc < 0 ? -1 : 0;
 }
 
+static void take_event(xmlNodePtr m, char *id, struct cfn_event *e)
+{
+	e->id = id;
+	const struct xml_field fields[] = {
+		{ "StackName", &e->stack_name },
+		{ "LogicalResourceId", &e->logical_id },
+		{ "PhysicalResourceId", &e->physical_id },
+		{ "ResourceType", &e->type },
+		{ "ResourceStatus", &e->status },
+		{ "ResourceStatusReason", &e->reason },
+		{ "Timestamp", &e->timestamp },
+	};
+	xml_copy_texts(m, fields, 7);
+	if (!e->logical_id)
+		e->logical_id = xstrdup("?");
+	if (!e->type)
+		e->type = xstrdup("?");
+	if (!e->status)
+		e->status = xstrdup("?");
+	if (!e->timestamp)
+		e->timestamp = xstrdup("");
+}
+
+/* Appends one page's events newer than after_id; 1 when after_id was met. */
+static int take_events_page(xmlNodePtr r, const char *after_id, struct cfn_event **out,
+			    size_t *n, size_t *cap)
+{
+	xmlNodePtr list = xml_child(r, "StackEvents");
+	for (xmlNodePtr m = xml_first(list, "member"); m; m = xml_next(m, "member")) {
+		char *id = xml_text(m, "EventId");
+		if (!id)
+			continue;
+		if (after_id && strcmp(id, after_id) == 0) {
+			free(id);
+			return 1;
+		}
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*out = xrealloc(*out, *cap * sizeof(**out));
+		}
+		take_event(m, id, &(*out)[(*n)++]);
+	}
+	return 0;
+}
+
 int cfn_stack_events(struct aws_client *c, const char *stack, const char *after_id,
 		     size_t max_pages, struct cfn_event **out, size_t *n, struct ivs_error *err)
 {
 	*out = NULL;
 	*n = 0;
 	size_t cap = 0;
-	char *token = NULL;
-	int met = 0;
-	if (!max_pages)
-		max_pages = 20;
-	for (size_t page = 0; page < max_pages && !met; page++) {
+	struct aws_pager pg;
+	aws_pager_init(&pg, "CloudFormation DescribeStackEvents", "NextToken", 0);
+	int rc = 0;
+	/* max_pages bounds how far back we look for after_id: past it we stop
+	 * with what we have, which is not an error. */
+	while (rc == 0 && !pg.done && pg.pages < (max_pages ? max_pages : 20)) {
 		struct query_params q = { 0 };
 		query_params_add(&q, "StackName", stack);
-		if (token)
-			query_params_add(&q, "NextToken", token);
-		free(token);
-		token = NULL;
-		xmlDocPtr doc = NULL;
-		int rc = cfn_call(c, "DescribeStackEvents", &q, &doc, err);
-		query_params_free(&q);
-		if (rc < 0) {
-			cfn_events_free(*out, *n);
-			*out = NULL;
-			*n = 0;
-			return -1;
+		xmlDocPtr doc;
+		xmlNodePtr r;
+		rc = cfn_page(c, "DescribeStackEvents", &q, &pg, &doc, &r, err);
+		if (rc == 0) {
+			int met = take_events_page(r, after_id, out, n, &cap);
+			/* Without after_id only the newest page is wanted. */
+			rc = cfn_page_next(&pg, met || !after_id ? NULL : r, err);
 		}
-		xmlNodePtr r = xml_find(xml_root(doc), "DescribeStackEventsResult");
-		xmlNodePtr list = r ? xml_child(r, "StackEvents") : NULL;
-		for (xmlNodePtr m = list ? xml_first(list, "member") : NULL; m;
-		     m = xml_next(m, "member")) {
-			char *id = xml_text(m, "EventId");
-			if (!id)
-				continue;
-			if (after_id && strcmp(id, after_id) == 0) {
-				free(id);
-				met = 1;
-				break;
-			}
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 32;
-				*out = xrealloc(*out, cap * sizeof(**out));
-			}
-			struct cfn_event *e = &(*out)[(*n)++];
-			e->id = id;
-			e->stack_name = xml_text(m, "StackName");
-			e->logical_id = xml_text(m, "LogicalResourceId");
-			e->physical_id = xml_text(m, "PhysicalResourceId");
-			e->type = xml_text(m, "ResourceType");
-			e->status = xml_text(m, "ResourceStatus");
-			e->reason = xml_text(m, "ResourceStatusReason");
-			e->timestamp = xml_text(m, "Timestamp");
-			if (!e->logical_id)
-				e->logical_id = xstrdup("?");
-			if (!e->type)
-				e->type = xstrdup("?");
-			if (!e->status)
-				e->status = xstrdup("?");
-			if (!e->timestamp)
-				e->timestamp = xstrdup("");
-		}
-		if (r && !met)
-			token = xml_text(r, "NextToken");
 		xmlFreeDoc(doc);
-		if (!after_id || !token || !*token)
-			break;
 	}
-	free(token);
-	return 0;
+	aws_pager_free(&pg);
+	if (rc < 0) {
+		cfn_events_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 void cfn_events_free(struct cfn_event *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].id);
-		free(v[i].stack_name);
-		free(v[i].logical_id);
-		free(v[i].physical_id);
-		free(v[i].type);
-		free(v[i].status);
-		free(v[i].reason);
-		free(v[i].timestamp);
+		struct cfn_event *e = &v[i];
+		char *s[] = { e->id, e->stack_name, e->logical_id, e->physical_id,
+			      e->type, e->status, e->reason, e->timestamp };
+		free_strings(s, 8);
 	}
 	free(v);
 }
@@ -465,10 +498,13 @@ int cfn_describe_stack_resources(struct aws_client *c, const char *stack,
 			*out = xrealloc(*out, cap * sizeof(**out));
 		}
 		struct cfn_resource *r = &(*out)[(*n)++];
-		r->logical_id = xml_text(m, "LogicalResourceId");
-		r->physical_id = xml_text(m, "PhysicalResourceId");
-		r->type = xml_text(m, "ResourceType");
-		r->status = xml_text(m, "ResourceStatus");
+		const struct xml_field fields[] = {
+			{ "LogicalResourceId", &r->logical_id },
+			{ "PhysicalResourceId", &r->physical_id },
+			{ "ResourceType", &r->type },
+			{ "ResourceStatus", &r->status },
+		};
+		xml_copy_texts(m, fields, 4);
 	}
 	xmlFreeDoc(doc);
 	return 0;
@@ -477,10 +513,8 @@ int cfn_describe_stack_resources(struct aws_client *c, const char *stack,
 void cfn_resources_free(struct cfn_resource *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].logical_id);
-		free(v[i].physical_id);
-		free(v[i].type);
-		free(v[i].status);
+		char *s[] = { v[i].logical_id, v[i].physical_id, v[i].type, v[i].status };
+		free_strings(s, 4);
 	}
 	free(v);
 }

@@ -59,7 +59,8 @@ struct cfn_change_set_request {
 	const char *const *capabilities;
 	size_t n_capabilities;
 	const struct cfn_kv *tags;
-	size_t n_tags;
+	size_t n_tags;                /* 0 sends an empty Tags: the stack keeps no tags (none
+				       * sent at all would keep the ones it has) */
 };
 
 /* *id and *stack_id (either may be NULL) receive malloc'd ids. */

@@ -1,26 +1,27 @@
 /*
- * client.c - signed AWS calls (see client.h): endpoint + sigv4 + http, the
- * "standard" retry mode, error parsing, and the concurrent scheduler.
+ * client.c - signed AWS calls (see client.h): the client's credentials,
+ * region and endpoints, one attempt built by attempt_prepare() and judged by
+ * attempt_judge() (the retry policy: classification, quota, backoff, clock
+ * skew), and the synchronous sender. The concurrent sender (ops.c) uses the
+ * same two steps, so both retry the same way; error bodies are read by the
+ * op's protocol (service_error.h).
  *
  * Owns: the client's credentials (refreshed before they expire), region,
- * endpoint cache, retry quota and measured clock skew. One attempt is built
- * by attempt_prepare() and judged by attempt_judge(); the synchronous and
- * the concurrent senders differ only in how they wait between attempts, so
- * both retry the same way.
+ * endpoint cache, retry quota and measured clock skew.
  */
 #include "client.h"
+
+#include "attempt.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
 #include <errno.h>
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,41 +37,17 @@
 #define NO_RETRY_INCREMENT 1
 #define CREDS_REFRESH_MARGIN_S 300   /* refresh 5 minutes before expiry, as the SDKs */
 #define SKEW_THRESHOLD_MS (4LL * 60 * 1000)
-#define MAX_CACHED_ENDPOINTS 16
-#define DEFAULT_MAX_IN_FLIGHT 64
-
-struct endpoint_cache {
-	const struct aws_service *svc;
-	struct aws_endpoint ep;
-};
-
-struct aws_client {
-	char *profile;                /* explicit --profile, or NULL */
-	char region[64];
-	struct aws_creds creds;
-	int creds_given;              /* copied from the options: never re-resolved */
-	struct http_client *http;
-	int max_attempts;
-	double backoff_base_ms;
-	int no_jitter;
-	long timeout_ms;
-	int quota;
-	long long skew_ms;            /* server time - local time */
-	unsigned long long rng;
-	struct endpoint_cache eps[MAX_CACHED_ENDPOINTS];
-	size_t n_eps;
-};
 
 /* --- time and randomness --- */
 
-static long long wall_ms(void)
+long long clock_wall_ms(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static long long mono_ms(void)
+long long clock_mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -79,7 +56,7 @@ static long long mono_ms(void)
 
 long long aws_client_now_ms(const struct aws_client *c)
 {
-	return wall_ms() + (c ? c->skew_ms : 0);
+	return clock_wall_ms() + (c ? c->skew_ms : 0);
 }
 
 static void sleep_ms(long long ms)
@@ -100,163 +77,6 @@ static double rand01(struct aws_client *c)
 	x ^= x >> 27;
 	c->rng = x;
 	return (double)((x * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
-
-/* --- classification --- */
-
-static const char *const throttling_codes[] = {
-	"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-	"TooManyRequestsException", "ProvisionedThroughputExceededException",
-	"TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-	"LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-	"EC2ThrottledException",
-};
-
-static const char *const transient_codes[] = {
-	"RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-	"ServiceUnavailable",
-};
-
-static const char *const skew_codes[] = {
-	"RequestTimeTooSkewed", "RequestExpired", "InvalidSignatureException",
-	"SignatureDoesNotMatch",
-};
-
-static int in_list(const char *code, const char *const *list, size_t n)
-{
-	if (!code || !*code)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(code, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-#define IN_LIST(code, list) in_list(code, list, sizeof(list) / sizeof(list[0]))
-
-int aws_error_is_throttling(const char *code, long http_status)
-{
-	return http_status == 429 || IN_LIST(code, throttling_codes);
-}
-
-int aws_error_is_transient(const char *code, long http_status)
-{
-	return http_status == 500 || http_status == 502 || http_status == 503 ||
-	       http_status == 504 || IN_LIST(code, transient_codes);
-}
-
-/* --- error parsing --- */
-
-static void set_field(char *dst, size_t n, const char *s, size_t len)
-{
-	if (len >= n)
-		len = n - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-}
-
-/* "aws.protocoltests#FooError:http://internal/" -> "FooError". */
-void aws_error_set_code(struct ivs_error *err, const char *s)
-{
-	const char *hash = strrchr(s, '#');
-	if (hash)
-		s = hash + 1;
-	size_t len = strcspn(s, ":");
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	set_field(err->code, sizeof(err->code), s, len);
-}
-
-static void parse_json_error(const char *body, size_t len, struct ivs_error *err)
-{
-	cJSON *j = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return;
-	}
-	static const char *const code_keys[] = { "__type", "code", "Code" };
-	static const char *const msg_keys[] = { "message", "Message", "errorMessage" };
-	if (!err->code[0]) {
-		for (size_t i = 0; i < 3; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, code_keys[i]);
-			if (cJSON_IsString(v) && *v->valuestring) {
-				aws_error_set_code(err, v->valuestring);
-				break;
-			}
-		}
-	}
-	for (size_t i = 0; i < 3; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, msg_keys[i]);
-		if (cJSON_IsString(v)) {
-			snprintf(err->message, sizeof(err->message), "%s", v->valuestring);
-			break;
-		}
-	}
-	cJSON_Delete(j);
-}
-
-/* A short, printable excerpt of a body that carried no message, markup
- * dropped, so a proxy's HTML page or a load balancer's text still tells the
- * user something. */
-static void body_excerpt(const char *body, size_t len, char *out, size_t n)
-{
-	size_t w = 0;
-	int space = 0, in_tag = 0;
-	for (size_t i = 0; i < len && w + 4 < n && w < 160; i++) {
-		unsigned char ch = (unsigned char)body[i];
-		if (ch == '<' || in_tag) {
-			in_tag = ch != '>';
-			space = w > 0;
-			continue;
-		}
-		if (isspace(ch) || !isprint(ch)) {
-			space = w > 0;
-			continue;
-		}
-		if (space)
-			out[w++] = ' ';
-		space = 0;
-		out[w++] = (char)ch;
-	}
-	if (w >= 160 && w + 4 < n) {
-		memcpy(out + w, "...", 3);
-		w += 3;
-	}
-	out[w] = '\0';
-}
-
-void aws_parse_error_with(const struct http_response *resp, aws_xml_error_fn xml_error,
-			  struct ivs_error *err)
-{
-	ivs_error_clear(err);
-	err->http_status = resp->status;
-	static const char *const rid_headers[] = { "x-amzn-RequestId", "x-amz-request-id",
-						   "x-amzn-request-id" };
-	for (size_t i = 0; i < 3; i++) {
-		const char *v = http_headers_get(&resp->headers, rid_headers[i]);
-		if (v && *v) {
-			snprintf(err->request_id, sizeof(err->request_id), "%s", v);
-			break;
-		}
-	}
-	const char *type = http_headers_get(&resp->headers, "x-amzn-ErrorType");
-	if (type && *type)
-		aws_error_set_code(err, type);
-
-	const char *body = resp->body.data ? resp->body.data : "";
-	size_t len = resp->body.len;
-	size_t skip = 0;
-	while (skip < len && isspace((unsigned char)body[skip]))
-		skip++;
-	if (skip < len && body[skip] == '{')
-		parse_json_error(body + skip, len - skip, err);
-	else if (skip < len && body[skip] == '<' && xml_error)
-		xml_error(body + skip, len - skip, err);
-
-	if (!err->code[0] && resp->status)
-		snprintf(err->code, sizeof(err->code), "%ld", resp->status);
-	if (!err->message[0] && skip < len)
-		body_excerpt(body + skip, len - skip, err->message, sizeof(err->message));
 }
 
 /* --- the client --- */
@@ -331,17 +151,25 @@ int aws_client_new(const struct aws_client_options *o, struct aws_client **out,
 	c->no_jitter = o->backoff_no_jitter;
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
 	c->quota = RETRY_QUOTA_MAX;
-	c->rng = ((unsigned long long)wall_ms() << 16) ^ (unsigned long long)getpid() ^
+	c->rng = ((unsigned long long)clock_wall_ms() << 16) ^ (unsigned long long)getpid() ^
 		 (unsigned long long)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 88172645463325252ULL;
 	struct http_options ho = { 0 };
 	ho.connect_timeout_ms = o->connect_timeout_ms;
 	ho.timeout_ms = c->timeout_ms;
+	char *ca_bundle = NULL;
+	if (profile_ca_bundle(o->profile, &ca_bundle, err) < 0) {
+		aws_client_free(c);
+		return -1;
+	}
+	ho.ca_bundle = ca_bundle;
 	c->http = http_client_new(&ho);
+	free(ca_bundle);
 	if (!c->http) {
 		aws_client_free(c);
-		return ivs_error_set(err, "NetworkError", "could not initialise libcurl");
+		return ivs_error_set_kind(err, IVS_ERR_NETWORK, "NetworkError",
+					  "could not initialise libcurl");
 	}
 	*out = c;
 	return 0;
@@ -367,9 +195,16 @@ const struct aws_creds *aws_client_creds(const struct aws_client *c)
 	return &c->creds;
 }
 
-struct http_client *aws_client_http(struct aws_client *c)
+int aws_client_endpoint(const struct aws_client *c, const struct aws_service *svc,
+			struct aws_endpoint *out, struct ivs_error *err)
 {
-	return c->http;
+	for (size_t i = 0; i < c->n_eps; i++) {
+		if (c->eps[i].svc == svc) {
+			*out = c->eps[i].ep;
+			return 0;
+		}
+	}
+	return endpoint_resolve_profile(svc, c->region, c->profile, out, err);
 }
 
 /* --- ops --- */
@@ -393,7 +228,7 @@ void aws_op_free(struct aws_op *op)
 
 /* "IVS PutMetadata": botocore's service ids are mostly capitalised already;
  * the all-lower-case ones ("ivs") read better upper-cased. */
-static void op_label(const struct aws_op *op, char *out, size_t n)
+void op_label(const struct aws_op *op, char *out, size_t n)
 {
 	const char *id = op->svc && op->svc->service_id ? op->svc->service_id : "AWS";
 	int has_upper = 0;
@@ -417,9 +252,9 @@ static int get_endpoint(struct aws_client *c, const struct aws_service *svc,
 		}
 	}
 	struct aws_endpoint ep;
-	if (endpoint_resolve_profile(svc, c->region, c->profile, &ep, err) < 0)
+	if (aws_client_endpoint(c, svc, &ep, err) < 0)
 		return -1;
-	size_t slot = c->n_eps < MAX_CACHED_ENDPOINTS ? c->n_eps++ : MAX_CACHED_ENDPOINTS - 1;
+	size_t slot = c->n_eps < AWS_MAX_CACHED_ENDPOINTS ? c->n_eps++ : AWS_MAX_CACHED_ENDPOINTS - 1;
 	c->eps[slot].svc = svc;
 	c->eps[slot].ep = ep;
 	*out = &c->eps[slot].ep;
@@ -446,22 +281,16 @@ static int refresh_creds(struct aws_client *c, struct ivs_error *err)
 	return ivs_error_prefix(err, "credentials expired and could not be refreshed");
 }
 
-/* One attempt's signed request. */
-struct attempt {
-	char *url;
-	struct http_headers headers;
-	struct http_request req;
-};
 
-static void attempt_free(struct attempt *a)
+void attempt_free(struct attempt *a)
 {
 	free(a->url);
 	http_headers_free(&a->headers);
 	memset(a, 0, sizeof(*a));
 }
 
-static int attempt_prepare(struct aws_client *c, struct aws_op *op, struct attempt *a,
-			   struct ivs_error *err)
+int attempt_prepare(struct aws_client *c, struct aws_op *op, struct attempt *a,
+		    struct ivs_error *err)
 {
 	memset(a, 0, sizeof(*a));
 	char label[160];
@@ -484,7 +313,8 @@ static int attempt_prepare(struct aws_client *c, struct aws_op *op, struct attem
 	p.now = (time_t)(aws_client_now_ms(c) / 1000);
 	p.normalize_path = !op->svc->is_s3;
 	p.add_content_sha256_header = op->svc->is_s3;
-	if (sigv4_sign_headers(&sreq, &p, &a->headers, err) < 0) {
+	/* No key: an anonymous call (STS AssumeRoleWithWebIdentity is unsigned). */
+	if (c->creds.access_key_id && sigv4_sign_headers(&sreq, &p, &a->headers, err) < 0) {
 		attempt_free(a);
 		return ivs_error_prefix(err, "%s", label);
 	}
@@ -496,15 +326,6 @@ static int attempt_prepare(struct aws_client *c, struct aws_op *op, struct attem
 	return 0;
 }
 
-/* Per-op retry bookkeeping. */
-struct op_track {
-	struct aws_op *op;
-	int skew_retried;
-	int last_cost;                /* quota taken for the attempt in flight */
-	long long ready_at;           /* monotonic ms: may be (re)sent from then */
-};
-
-enum verdict { VERDICT_OK, VERDICT_FAIL, VERDICT_RETRY };
 
 static void host_of(const char *url, char *out, size_t n)
 {
@@ -532,7 +353,7 @@ static int measured_skew(const struct http_response *resp, long long *skew)
 	time_t server = curl_getdate(date, NULL);
 	if (server < 0)
 		return 0;
-	long long d = (long long)server * 1000 - wall_ms();
+	long long d = (long long)server * 1000 - clock_wall_ms();
 	if (llabs(d) <= SKEW_THRESHOLD_MS)
 		return 0;
 	*skew = d;
@@ -564,8 +385,8 @@ static void append_msg(struct ivs_error *e, const char *fmt, ...)
 
 /* Decides what the attempt that just finished means; fills op->rc/op->err
  * when final, *delay_ms when it is to be retried. */
-static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, const char *url,
-				  long long *delay_ms)
+enum verdict attempt_judge(struct aws_client *c, struct op_track *t, const char *url,
+			   long long *delay_ms)
 {
 	struct aws_op *op = t->op;
 	struct http_response *r = &op->resp;
@@ -587,13 +408,14 @@ static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, cons
 	if (r->transport_error) {
 		char host[300];
 		host_of(url, host, sizeof(host));
-		ivs_error_set(&op->err, "NetworkError", "%s: cannot reach %s: %s", label,
-			      host[0] ? host : "the endpoint", r->transport_msg);
+		ivs_error_set_kind(&op->err, r->timed_out ? IVS_ERR_TIMEOUT : IVS_ERR_NETWORK,
+				   "NetworkError", "%s: cannot reach %s: %s", label,
+				   host[0] ? host : "the endpoint", r->transport_msg);
 		op->err.retryable = !r->permanent;
 		cost = r->timed_out ? RETRY_COST_TIMEOUT : RETRY_COST;
 	} else {
 		struct ivs_error *e = &op->err;
-		aws_parse_error_with(r, op->xml_error, e);
+		aws_parse_error_with(r, op->read_error, e);
 		if (e->message[0])
 			ivs_error_prefix(e, "%s", label);
 		else
@@ -601,7 +423,7 @@ static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, cons
 				 "%s: the service answered HTTP %ld with no error details", label,
 				 r->status);
 		long long skew;
-		if (IN_LIST(e->code, skew_codes) && !t->skew_retried && measured_skew(r, &skew)) {
+		if (aws_error_is_skew(e->code) && !t->skew_retried && measured_skew(r, &skew)) {
 			c->skew_ms = skew;
 			t->skew_retried = 1;
 			return VERDICT_RETRY; /* at once, with the corrected clock */
@@ -631,7 +453,7 @@ static enum verdict attempt_judge(struct aws_client *c, struct op_track *t, cons
 	return VERDICT_RETRY;
 }
 
-static void op_reset_results(struct aws_op *op)
+void op_reset_results(struct aws_op *op)
 {
 	http_response_reset(&op->resp);
 	ivs_error_clear(&op->err);
@@ -667,224 +489,3 @@ int aws_op_send(struct aws_client *c, struct aws_op *op, struct ivs_error *err)
 	return op->rc;
 }
 
-/* --- concurrent sends --- */
-
-/* Min-heap of ops waiting to be (re)sent, by ready time then index, so the
- * first sends go out in the caller's order. */
-struct wait_heap {
-	size_t *v;
-	size_t n;
-	struct op_track *tracks;
-};
-
-static int heap_less(const struct wait_heap *h, size_t a, size_t b)
-{
-	long long ra = h->tracks[a].ready_at, rb = h->tracks[b].ready_at;
-	return ra < rb || (ra == rb && a < b);
-}
-
-static void heap_push(struct wait_heap *h, size_t idx)
-{
-	size_t i = h->n++;
-	h->v[i] = idx;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (!heap_less(h, h->v[i], h->v[p]))
-			break;
-		size_t tmp = h->v[i];
-		h->v[i] = h->v[p];
-		h->v[p] = tmp;
-		i = p;
-	}
-}
-
-static size_t heap_pop(struct wait_heap *h)
-{
-	size_t top = h->v[0];
-	h->v[0] = h->v[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < h->n && heap_less(h, h->v[l], h->v[m]))
-			m = l;
-		if (r < h->n && heap_less(h, h->v[r], h->v[m]))
-			m = r;
-		if (m == i)
-			break;
-		size_t tmp = h->v[i];
-		h->v[i] = h->v[m];
-		h->v[m] = tmp;
-		i = m;
-	}
-	return top;
-}
-
-struct scheduler {
-	struct aws_client *c;
-	struct op_track *tracks;
-	char **urls;                  /* per op, the URL of the attempt in flight */
-	struct wait_heap heap;
-	size_t in_flight, done, failed;
-	long long deadline_ms;        /* wall clock; 0: none */
-};
-
-static void fail_deadline(struct scheduler *s, struct op_track *t)
-{
-	char label[160];
-	op_label(t->op, label, sizeof(label));
-	char last[sizeof(t->op->err.message)];
-	snprintf(last, sizeof(last), "%s", t->op->err.message);
-	if (t->op->resp.timed_out)
-		/* Cut off in flight: the service may have done it all the same. */
-		ivs_error_set(&t->op->err, "DeadlineExceeded",
-			      "%s: deadline exceeded while the call was in flight; it may have taken effect",
-			      label);
-	else if (last[0])
-		ivs_error_set(&t->op->err, "DeadlineExceeded",
-			      "%s: deadline exceeded before the call could finish (last error: %.400s)",
-			      label, last);
-	else
-		ivs_error_set(&t->op->err, "DeadlineExceeded",
-			      "%s: deadline exceeded before the call could finish", label);
-	t->op->rc = -1;
-	s->done++;
-	s->failed++;
-}
-
-static void on_transfer_done(void *user, void *ctx)
-{
-	struct scheduler *s = ctx;
-	struct op_track *t = user;
-	size_t idx = (size_t)(t - s->tracks);
-	s->in_flight--;
-	long long delay;
-	enum verdict v = attempt_judge(s->c, t, s->urls[idx], &delay);
-	free(s->urls[idx]);
-	s->urls[idx] = NULL;
-	if (v == VERDICT_OK) {
-		s->done++;
-		return;
-	}
-	if (v == VERDICT_FAIL) {
-		s->done++;
-		s->failed++;
-		return;
-	}
-	if (s->deadline_ms && wall_ms() + delay >= s->deadline_ms) {
-		fail_deadline(s, t);
-		return;
-	}
-	t->ready_at = mono_ms() + delay;
-	heap_push(&s->heap, idx);
-}
-
-size_t aws_ops_send(struct aws_client *c, struct aws_op **ops, size_t n,
-		    const struct aws_send_options *o)
-{
-	struct aws_send_options none = { 0 };
-	if (!o)
-		o = &none;
-	if (!n)
-		return 0;
-	size_t max_in_flight = o->max_in_flight ? o->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
-	double rate = o->rate_per_sec > 0 ? o->rate_per_sec : 0;
-	double burst = o->burst > 0 ? o->burst : (rate > 1 ? rate : 1);
-	double tokens = burst;
-	long long refilled_at = mono_ms();
-
-	struct scheduler s = { 0 };
-	s.c = c;
-	s.deadline_ms = o->deadline_ms;
-	s.tracks = xcalloc(n, sizeof(*s.tracks));
-	s.urls = xcalloc(n, sizeof(*s.urls));
-	s.heap.v = xcalloc(n, sizeof(*s.heap.v));
-	s.heap.tracks = s.tracks;
-	long long now = mono_ms();
-	for (size_t i = 0; i < n; i++) {
-		s.tracks[i].op = ops[i];
-		s.tracks[i].ready_at = now;
-		op_reset_results(ops[i]);
-		heap_push(&s.heap, i);
-	}
-	http_multi_set_max_connections(c->http, max_in_flight);
-
-	while (s.done < n) {
-		now = mono_ms();
-		long long wall = wall_ms();
-		if (s.deadline_ms && wall >= s.deadline_ms) {
-			while (s.heap.n)
-				fail_deadline(&s, &s.tracks[heap_pop(&s.heap)]);
-		}
-		if (rate > 0) {
-			tokens += (double)(now - refilled_at) * rate / 1000.0;
-			if (tokens > burst)
-				tokens = burst;
-			refilled_at = now;
-		}
-		while (s.in_flight < max_in_flight && s.heap.n &&
-		       s.tracks[s.heap.v[0]].ready_at <= now && (rate <= 0 || tokens >= 1.0)) {
-			size_t idx = heap_pop(&s.heap);
-			struct op_track *t = &s.tracks[idx];
-			struct attempt a;
-			if (attempt_prepare(c, t->op, &a, &t->op->err) < 0) {
-				t->op->rc = -1;
-				s.done++;
-				s.failed++;
-				continue;
-			}
-			if (s.deadline_ms) {
-				long long left = s.deadline_ms - wall;
-				if (left < 1)
-					left = 1;
-				if (left < c->timeout_ms)
-					a.req.timeout_ms = (long)left;
-			}
-			t->op->attempts++;
-			if (rate > 0)
-				tokens -= 1.0;
-			/* The URL is kept for the error message; http copies the rest
-			 * of the request, and the body belongs to the op. */
-			s.urls[idx] = a.url;
-			a.url = NULL;
-			if (http_multi_start(c->http, &a.req, &t->op->resp, t) == 0) {
-				s.in_flight++;
-			} else {
-				long long delay;
-				enum verdict v = attempt_judge(c, t, s.urls[idx], &delay);
-				free(s.urls[idx]);
-				s.urls[idx] = NULL;
-				if (v == VERDICT_RETRY) {
-					t->ready_at = now + delay;
-					heap_push(&s.heap, idx);
-				} else {
-					s.done++;
-					s.failed += v != VERDICT_OK;
-				}
-			}
-			attempt_free(&a);
-		}
-		if (s.done >= n)
-			break;
-
-		long long wait = 1000;
-		if (s.heap.n && s.in_flight < max_in_flight) {
-			long long until = s.tracks[s.heap.v[0]].ready_at - now;
-			if (rate > 0 && tokens < 1.0) {
-				long long refill = (long long)ceil((1.0 - tokens) * 1000.0 / rate);
-				if (refill > until)
-					until = refill;
-			}
-			if (until < wait)
-				wait = until < 0 ? 0 : until;
-		}
-		if (s.deadline_ms && s.deadline_ms - wall < wait)
-			wait = s.deadline_ms - wall < 0 ? 0 : s.deadline_ms - wall;
-		http_multi_run(c->http, wait, on_transfer_done, &s);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(s.urls[i]);
-	free(s.urls);
-	free(s.heap.v);
-	free(s.tracks);
-	return s.failed;
-}

@@ -1,11 +1,13 @@
 /*
  * client.h - the AWS client: signed calls with the SDKs' "standard" retry
- * mode, error parsing, and a concurrent mode for fan-out.
+ * mode, and a concurrent mode for fan-out (ops.c). What a failed answer
+ * means is service_error.h's.
  *
  * Owns: the resolved credentials and region, the HTTP client, the retry
- * quota and the clock-skew correction. Services (sts.c, ddb.c, ...) build a
- * struct aws_op through a protocol helper (json.h, query.h, restjson.h,
- * restxml.h) and send it here. Nothing here knows a service's operations.
+ * quota and the clock-skew correction (struct aws_client is defined in
+ * attempt.h, for client.c and ops.c only). Services (sts.c, ddb.c, ...)
+ * build a struct aws_op through a protocol helper (json.h, query.h) and
+ * send it here. Nothing here knows a service's operations.
  *
  * Retry ("standard" mode): max attempts AWS_MAX_ATTEMPTS or the option
  * (default 3); retried: throttling codes, 429, 500/502/503/504, transport
@@ -30,6 +32,7 @@
 #include "endpoint.h"
 #include "error.h"
 #include "http.h"
+#include "service_error.h"
 
 struct aws_client_options {
 	const char *profile;          /* NULL: AWS_PROFILE or "default" */
@@ -49,14 +52,16 @@ int aws_client_new(const struct aws_client_options *o, struct aws_client **out,
 void aws_client_free(struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);
 const struct aws_creds *aws_client_creds(const struct aws_client *c);
-struct http_client *aws_client_http(struct aws_client *c);
+/* Exactly the endpoint this client sends svc's requests to: the
+ * AWS_ENDPOINT_URL* variables, then the client's profile (its services
+ * section, its endpoint_url), then the region's default (see endpoint.h).
+ * Callers that must know whether the service is reached over TLS ask here,
+ * never endpoint_resolve(), which does not know the client's profile. */
+int aws_client_endpoint(const struct aws_client *c, const struct aws_service *svc,
+			struct aws_endpoint *out, struct ivs_error *err);
 
 /* One API call. A protocol helper fills the request part; aws_op_send fills
  * the result part. */
-/* Reads an XML error body into err (code, message, request id). The XML
- * protocols (query.h) supply one; the client itself links no XML parser, so
- * a program that speaks only JSON (the Lambda handler) carries none. */
-typedef void (*aws_xml_error_fn)(const char *body, size_t len, struct ivs_error *err);
 
 struct aws_op {
 	const struct aws_service *svc;
@@ -77,9 +82,11 @@ struct aws_op {
 	 * uploads); must outlive the send. */
 	const void *body_ref;
 	size_t body_ref_len;
-	/* set by the XML protocols' op_init: how to read an XML error body
-	 * (NULL: only JSON bodies and headers are read) */
-	aws_xml_error_fn xml_error;
+	/* set by the protocol's op_init: how to read an error body (NULL: only
+	 * the headers and the status are read). The client itself links no
+	 * parser, so a program that speaks only JSON (the Lambda handler)
+	 * carries no XML parser. */
+	aws_error_body_fn read_error;
 };
 
 void aws_op_init(struct aws_op *op, const struct aws_service *svc, const char *name,
@@ -104,17 +111,6 @@ struct aws_send_options {
  * at once. Returns the number of ops that failed (each has rc and err). */
 size_t aws_ops_send(struct aws_client *c, struct aws_op **ops, size_t n,
 		    const struct aws_send_options *o);
-
-/* Classification used by the retry loop; exposed for tests. */
-int aws_error_is_throttling(const char *code, long http_status);
-int aws_error_is_transient(const char *code, long http_status);
-/* Parses an error response (x-amzn-ErrorType header, JSON "__type" and
- * "message", and XML bodies through xml_error when given) into err.
- * aws_parse_error() in query.h is this with the XML reader. */
-void aws_parse_error_with(const struct http_response *resp, aws_xml_error_fn xml_error,
-			  struct ivs_error *err);
-/* "ns#FooError:http://..." -> err->code "FooError". */
-void aws_error_set_code(struct ivs_error *err, const char *s);
 
 /* Milliseconds since the epoch, corrected for the measured clock skew. */
 long long aws_client_now_ms(const struct aws_client *c);

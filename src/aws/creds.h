@@ -6,7 +6,7 @@
  *      (AWS_CONFIG_FILE, "[profile x]" sections), including credential_process
  *   3. the container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
  *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE])
- *   4. the instance metadata service, IMDSv2 with its session token
+ *   6. the instance metadata service, IMDSv2 with its session token
  *      (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED)
  *
  * An explicit profile (the argument, i.e. --profile) skips step 1, as botocore
@@ -33,10 +33,36 @@ struct aws_creds {
 	char *session_token;      /* NULL when none */
 	time_t expiration;        /* 0 when they do not expire */
 	char source[48];          /* "environment", "shared-credentials-file", "shared-config-file",
-				     "credential_process", "container", "imds" */
+				     "credential_process", "container", "imds",
+				     "assume-role", "web-identity" */
+	char origin[256];         /* for people: "profile dev via role arn:...", never a secret */
 	char warning[200];        /* "" or something the user should fix, e.g. a
 				     credentials file readable by other users */
 };
+
+/* Credentials that have expired are refused: err->code "ExpiredCredentials"
+ * names where they came from and when they expired. */
+
+/* The STS calls the chain needs (assume role, web identity). STS speaks only
+ * the query protocol (XML answers), and this library links no XML parser
+ * (the Lambda handler uses it), so the XML-capable library registers the
+ * caller: sts_register_credentials() in sts.h. Unregistered, a profile that
+ * needs STS is an error saying so. */
+struct creds_sts_call {
+	const char *action;              /* "AssumeRole", "AssumeRoleWithWebIdentity" */
+	const char *profile;             /* whose region and STS endpoint settings apply */
+	const struct aws_creds *signer;  /* NULL: unsigned (web identity) */
+	const char *role_arn;
+	const char *session_name;
+	const char *external_id;         /* NULL when none, as the rest */
+	const char *serial;              /* mfa_serial */
+	const char *token_code;
+	const char *web_identity_token;
+	long duration_s;                 /* 0: STS's default */
+};
+typedef int (*creds_sts_fn)(const struct creds_sts_call *call, struct aws_creds *out,
+			    struct ivs_error *err);
+void creds_set_sts(creds_sts_fn fn);
 
 /* profile: NULL means AWS_PROFILE or "default". On failure err->code is
  * "NoCredentials" and the message lists where it looked. */

@@ -16,7 +16,9 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "endpoint_data.h"
 #include "profile.h"
+#include "region.h"
 
 const struct aws_service AWS_SVC_STS = { "STS", "sts", "sts", 0, 0 };
 const struct aws_service AWS_SVC_CLOUDFORMATION = { "CloudFormation", "cloudformation",
@@ -28,21 +30,6 @@ const struct aws_service AWS_SVC_IVS = { "ivs", "ivs", "ivs", 0, 0 };
 const struct aws_service AWS_SVC_LOGS = { "CloudWatch Logs", "logs", "logs", 0, 0 };
 const struct aws_service AWS_SVC_EVENTBRIDGE = { "EventBridge", "events", "events", 0, 0 };
 const struct aws_service AWS_SVC_LAMBDA = { "Lambda", "lambda", "lambda", 0, 0 };
-
-int endpoint_region_valid(const char *region)
-{
-	if (!region || !*region || strlen(region) > 63 || region[0] == '-')
-		return 0;
-	for (const char *p = region; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-')
-			return 0;
-	return 1;
-}
-
-const char *endpoint_partition(const char *region)
-{
-	return region && strncmp(region, "cn-", 3) == 0 ? "aws-cn" : "aws";
-}
 
 static void env_style_name(const char *service_id, char *out, size_t n)
 {
@@ -142,20 +129,82 @@ static int profile_override(const struct aws_service *svc, const char *profile,
 	return rc;
 }
 
+/* The rule for svc in region (endpoint_data.c): the region's own, else its
+ * partition's. NULL only for a service the generator was not run for. */
+static const struct endpoint_rule *find_rule(const struct aws_service *svc, const char *region,
+					     int part, int fips, int dualstack)
+{
+	for (size_t i = 0; i < ENDPOINT_N_RULES; i++) {
+		const struct endpoint_rule *r = &ENDPOINT_RULES[i];
+		if (r->partition == part && r->fips == fips && r->dualstack == dualstack &&
+		    strcmp(r->service, svc->prefix) == 0 &&
+		    (!r->region || strcmp(r->region, region) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+int endpoint_default(const struct aws_service *svc, const char *region, int fips,
+		     int dualstack, struct aws_endpoint *out, struct ivs_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!region_valid(region))
+		return ivs_error_set(err, "InvalidRegion",
+				     "region \"%.64s\" is not a region name (lower-case letters, digits "
+				     "and '-', e.g. us-east-1)", region ? region : "");
+	const struct region_partition *part = region_partition_of(region);
+	const struct endpoint_rule *r = find_rule(svc, region, (int)(part - REGION_PARTITIONS),
+						  fips != 0, dualstack != 0);
+	if (!r || !r->host)
+		return ivs_error_set(err, "EndpointNotOffered",
+				     "%s has no%s%s endpoint in %s (partition %s)%s%s: unset "
+				     "AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT (or the profile's "
+				     "use_fips_endpoint / use_dualstack_endpoint), or set an endpoint URL",
+				     svc->service_id, fips ? " FIPS" : "", dualstack ? " dual-stack" : "",
+				     region, part->name, r ? ": " : "", r ? r->error : "");
+	struct buf host = BUF_INIT;
+	const char *at = strstr(r->host, "{region}");
+	if (at)
+		buf_printf(&host, "%.*s%s%s", (int)(at - r->host), r->host, region, at + 8);
+	else
+		buf_puts(&host, r->host);
+	snprintf(out->url, sizeof(out->url), "https://%s", buf_cstr(&host));
+	buf_free(&host);
+	snprintf(out->signing_region, sizeof(out->signing_region), "%s",
+		 r->signing_region[0] ? r->signing_region : region);
+	return 0;
+}
+
+/* A boolean setting: the variable, else the profile's key (config file). */
+static int flag_setting(const char *var, const char *key, const char *profile)
+{
+	const char *v = getenv(var);
+	if (v && *v)
+		return strcasecmp(v, "true") == 0;
+	char *path = profile_config_path();
+	struct ivs_error ignored;
+	ivs_error_clear(&ignored);
+	char *pv = path ? profile_ini_get(path, 1, profile_name(profile), key, &ignored) : NULL;
+	int on = pv && strcasecmp(pv, "true") == 0;
+	free(pv);
+	free(path);
+	return on;
+}
+
 int endpoint_resolve_profile(const struct aws_service *svc, const char *region,
 			     const char *profile, struct aws_endpoint *out, struct ivs_error *err)
 {
+	int fips = flag_setting("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", profile);
+	int dualstack = flag_setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", profile);
+	struct aws_endpoint def;
+	/* An override is still signed for the region the rules give (IAM's
+	 * global one); where the rules offer nothing, for the region itself. */
+	int rc = endpoint_default(svc, region, fips, dualstack, &def, err);
+	if (rc < 0 && strcmp(err->code, "EndpointNotOffered") != 0)
+		return -1;
 	memset(out, 0, sizeof(*out));
-	if (!endpoint_region_valid(region))
-		return ivs_error_set(err, "InvalidRegion",
-				     "region \"%.64s\" is not a region name (letters, digits and '-', "
-				     "e.g. us-east-1)", region ? region : "");
-	int china = strcmp(endpoint_partition(region), "aws-cn") == 0;
-	if (svc->global)
-		snprintf(out->signing_region, sizeof(out->signing_region), "%s",
-			 china ? "cn-north-1" : "us-east-1");
-	else
-		snprintf(out->signing_region, sizeof(out->signing_region), "%s", region);
+	snprintf(out->signing_region, sizeof(out->signing_region), "%s",
+		 rc == 0 ? def.signing_region : region);
 
 	if (!env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
 		char id[96], var[128];
@@ -167,18 +216,13 @@ int endpoint_resolve_profile(const struct aws_service *svc, const char *region,
 		v = getenv("AWS_ENDPOINT_URL");
 		if (v && *v)
 			return take_override(v, "AWS_ENDPOINT_URL", out, err);
-		int rc = profile_override(svc, profile, out, err);
-		if (rc != 0)
-			return rc < 0 ? -1 : 0;
+		int prc = profile_override(svc, profile, out, err);
+		if (prc != 0)
+			return prc < 0 ? -1 : 0;
 	}
-
-	const char *suffix = china ? "amazonaws.com.cn" : "amazonaws.com";
-	if (svc->global && china)
-		snprintf(out->url, sizeof(out->url), "https://%s.cn-north-1.%s", svc->prefix, suffix);
-	else if (svc->global)
-		snprintf(out->url, sizeof(out->url), "https://%s.%s", svc->prefix, suffix);
-	else
-		snprintf(out->url, sizeof(out->url), "https://%s.%s.%s", svc->prefix, region, suffix);
+	if (rc < 0)
+		return -1;
+	*out = def;
 	return 0;
 }
 

@@ -4,9 +4,15 @@
  * Order, as the AWS SDKs: AWS_ENDPOINT_URL_<SERVICE_ID> (service id upper-
  * cased, spaces to '_': CLOUDFORMATION, DYNAMODB, IVS, CLOUDWATCH_LOGS, ...),
  * then AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true;
- * else the partition's default: https://<prefix>.<region>.amazonaws.com,
- * .amazonaws.com.cn for cn-* regions; IAM is global (signed for us-east-1,
- * cn-north-1 in China).
+ * else the default the service's endpoint rules give for the region's
+ * partition (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
+ * aws-iso-f, aws-eusc), with FIPS (AWS_USE_FIPS_ENDPOINT, else the profile's
+ * use_fips_endpoint) and dual-stack (AWS_USE_DUALSTACK_ENDPOINT,
+ * use_dualstack_endpoint): the rules are generated from botocore's rule sets
+ * (endpoint_data.c, scripts/gen_endpoints.py), global services (IAM) and
+ * their signing regions included. A configured URL wins over FIPS and
+ * dual-stack, as botocore does.
+ * The region must pass region_valid(), override or not (it is signed for).
  * Between the variables and the default, the profile's overrides in the
  * config file: `services = x` with a [services x] section holding
  * `<service id lower-cased, spaces to '_'> =\n  endpoint_url = ...`, then
@@ -51,11 +57,11 @@ int endpoint_resolve(const struct aws_service *svc, const char *region,
 /* Same, for an explicit profile (--profile); NULL as above. */
 int endpoint_resolve_profile(const struct aws_service *svc, const char *region,
 			     const char *profile, struct aws_endpoint *out, struct ivs_error *err);
-/* 1 when region is letters, digits and '-' (at most 63), so it cannot make a
- * strange host name; 0 otherwise. */
-int endpoint_region_valid(const char *region);
-/* "aws" or "aws-cn". */
-const char *endpoint_partition(const char *region);
+/* The rules' default alone (no overrides, no settings read): what the
+ * endpoint test against botocore checks. Error "EndpointNotOffered" when the
+ * partition has no such endpoint (e.g. S3 FIPS in aws-cn). */
+int endpoint_default(const struct aws_service *svc, const char *region, int fips,
+		     int dualstack, struct aws_endpoint *out, struct ivs_error *err);
 /* "SERVICE_ID" form used in AWS_ENDPOINT_URL_<...>; writes into out. */
 void endpoint_env_name(const struct aws_service *svc, char *out, size_t n);
 

@@ -13,9 +13,12 @@ void ivs_error_clear(struct ivs_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
+/* e may be NULL: a caller that does not want the details passes none. */
 static int error_vset(struct ivs_error *e, enum ivs_error_kind kind, const char *code,
 		      const char *fmt, va_list ap)
 {
+	if (!e)
+		return -1;
 	ivs_error_clear(e);
 	e->kind = kind;
 	snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
@@ -25,8 +28,6 @@ static int error_vset(struct ivs_error *e, enum ivs_error_kind kind, const char 
 
 int ivs_error_set(struct ivs_error *e, const char *code, const char *fmt, ...)
 {
-	if (!e)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(e, IVS_ERR_SERVICE, code, fmt, ap);
@@ -37,11 +38,18 @@ int ivs_error_set(struct ivs_error *e, const char *code, const char *fmt, ...)
 int ivs_error_set_kind(struct ivs_error *e, enum ivs_error_kind kind, const char *code,
 		       const char *fmt, ...)
 {
-	if (!e)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(e, kind, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ivs_error_bad_response(struct ivs_error *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(e, IVS_ERR_BAD_RESPONSE, "BadResponse", fmt, ap);
 	va_end(ap);
 	return -1;
 }

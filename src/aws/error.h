@@ -40,6 +40,10 @@ int ivs_error_set(struct ivs_error *e, const char *code, const char *fmt, ...)
 /* ivs_error_set with a kind: returns -1. */
 int ivs_error_set_kind(struct ivs_error *e, enum ivs_error_kind kind, const char *code,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* An answer we cannot read or that breaks the contract: kind
+ * IVS_ERR_BAD_RESPONSE, code "BadResponse". Returns -1. */
+int ivs_error_bad_response(struct ivs_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The kind's name ("not found"), for logs and tests. */
 const char *ivs_error_kind_name(enum ivs_error_kind kind);
 /* Prepends context: "deploy: <old message>". Returns -1. */

@@ -19,11 +19,12 @@ int events_describe_rule(struct aws_client *c, const char *name, struct events_r
 			   err);
 	cJSON_Delete(req);
 	if (rc < 0)
-		return strcmp(err->code, "ResourceNotFoundException") == 0 ? 1 : -1;
-	out->name = xstrdup(json_str(resp, "Name"));
-	out->arn = xstrdup(json_str(resp, "Arn"));
-	out->state = xstrdup(json_str(resp, "State"));
-	out->schedule = xstrdup(json_str(resp, "ScheduleExpression"));
+		return err->kind == IVS_ERR_NOT_FOUND ? 1 : -1;
+	const struct json_field fields[] = {
+		{ "Name", &out->name }, { "Arn", &out->arn }, { "State", &out->state },
+		{ "ScheduleExpression", &out->schedule },
+	};
+	json_copy_strings(resp, fields, 4);
 	cJSON_Delete(resp);
 	if (!out->name)
 		out->name = xstrdup(name);
@@ -32,9 +33,7 @@ int events_describe_rule(struct aws_client *c, const char *name, struct events_r
 
 void events_rule_free(struct events_rule *r)
 {
-	free(r->name);
-	free(r->arn);
-	free(r->state);
-	free(r->schedule);
+	char *s[] = { r->name, r->arn, r->state, r->schedule };
+	free_strings(s, 4);
 	memset(r, 0, sizeof(*r));
 }

@@ -28,7 +28,6 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000L
 #define DEFAULT_TIMEOUT_MS 60000L
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
-#define DEFAULT_MAX_IN_FLIGHT 64
 
 /* Where CA bundles live when curl's compiled-in default is missing: Amazon
  * Linux (provided.al2023, where the handler runs), then Debian/Ubuntu. */
@@ -510,37 +509,4 @@ size_t http_multi_run(struct http_client *c, long wait_ms,
 	if (!finished && wait_ms > 0)
 		curl_multi_poll(c->multi, NULL, 0, (int)wait_ms, NULL);
 	return c->running;
-}
-
-struct send_many_ctx {
-	const struct http_request *reqs;
-	struct http_response *resps;
-	size_t failed;
-};
-
-static void send_many_done(void *user, void *ctx)
-{
-	struct send_many_ctx *s = ctx;
-	struct http_response *r = user;
-	if (r->transport_error)
-		s->failed++;
-}
-
-size_t http_send_many(struct http_client *c, const struct http_request *reqs,
-		      struct http_response *resps, size_t n, size_t max_in_flight)
-{
-	struct send_many_ctx s = { reqs, resps, 0 };
-	if (!max_in_flight)
-		max_in_flight = DEFAULT_MAX_IN_FLIGHT;
-	http_multi_set_max_connections(c, max_in_flight);
-	size_t next = 0;
-	while (next < n || c->running) {
-		while (next < n && c->running < max_in_flight) {
-			if (http_multi_start(c, &reqs[next], &resps[next], &resps[next]) < 0)
-				s.failed++;
-			next++;
-		}
-		http_multi_run(c, 1000, send_many_done, &s);
-	}
-	return s.failed;
 }

@@ -70,15 +70,9 @@ void http_client_free(struct http_client *c);
  * transport failure (resp->transport_error and transport_msg say which). */
 int http_send(struct http_client *c, const struct http_request *req, struct http_response *resp);
 
-/* Sends n requests concurrently, at most max_in_flight at a time (0: 64),
- * reusing connections. resps[i] answers reqs[i]; returns the number that
- * failed in transport. */
-size_t http_send_many(struct http_client *c, const struct http_request *reqs,
-		      struct http_response *resps, size_t n, size_t max_in_flight);
-
 /*
  * Incremental concurrent mode, for callers that schedule their own work
- * between transfers (client.c's per-op retries and backoff timers).
+ * between transfers (ops.c's per-op retries and backoff timers).
  *
  * http_multi_start() begins one transfer on the shared multi handle; req's
  * body must stay valid until the transfer is reported done (everything else

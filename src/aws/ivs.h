@@ -20,7 +20,7 @@ struct ivs_channel {
 struct ivs_stream {
 	char *channel_arn;
 	char *state;          /* "LIVE" or "OFFLINE" */
-	long long viewer_count;
+	long long viewer_count; /* -1: IVS did not give one (its count timed out) */
 };
 
 /* Every channel, following nextToken to the end. */
@@ -36,7 +36,9 @@ struct ivs_list_stats {
 	size_t retries;
 };
 /* Both listings at once, their pages fetched in lockstep (two requests in
- * flight), so the wait is the longer list's, not the sum. stats may be NULL.
+ * flight), so the wait is the longer list's, not the sum; paced at 4 pages a
+ * second per operation (IVS allows 5), so it provokes no throttling even
+ * beside an `ivsvc status`. stats may be NULL.
  * deadline_ms (epoch ms, local clock, as aws_send_options; 0: none): a page
  * not answered by then fails the listing with code "DeadlineExceeded". */
 int ivs_list_channels_and_streams(struct aws_client *c, struct ivs_channel **ch, size_t *nch,

@@ -1,6 +1,6 @@
 /*
- * json.c - the AWS JSON 1.0/1.1 and REST-JSON protocols on cJSON, and their
- * pagination (see json.h).
+ * json.c - the AWS JSON 1.0/1.1 and REST-JSON protocols on cJSON, and the
+ * reader of their error bodies (see json.h).
  *
  * Owns: nothing between calls; the caller owns every cJSON tree it passes in
  * and every one it gets back.
@@ -22,10 +22,41 @@ static void set_json_body(struct aws_op *op, const cJSON *body)
 	free(s);
 }
 
+void json_read_error(const char *body, size_t len, struct ivs_error *err)
+{
+	if (!len || body[0] != '{')
+		return;
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return;
+	}
+	static const char *const code_keys[] = { "__type", "code", "Code" };
+	/* IVS's REST-JSON errors carry theirs in exceptionMessage */
+	static const char *const msg_keys[] = { "message", "Message", "errorMessage",
+						"exceptionMessage" };
+	for (size_t i = 0; i < 3 && !err->code[0]; i++) {
+		const char *v = json_str(j, code_keys[i]);
+		if (v && *v) {
+			aws_error_set_code(err, v);
+			break;
+		}
+	}
+	for (size_t i = 0; i < sizeof(msg_keys) / sizeof(msg_keys[0]); i++) {
+		const char *v = json_str(j, msg_keys[i]);
+		if (v) {
+			snprintf(err->message, sizeof(err->message), "%s", v);
+			break;
+		}
+	}
+	cJSON_Delete(j);
+}
+
 void json_op_init(struct aws_op *op, const struct aws_service *svc, const char *version,
 		  const char *target_prefix, const char *operation, const cJSON *body)
 {
 	aws_op_init(op, svc, operation, "POST");
+	op->read_error = json_read_error;
 	buf_puts(&op->path, "/");
 	char ct[40];
 	snprintf(ct, sizeof(ct), "application/x-amz-json-%s", version ? version : "1.0");
@@ -40,6 +71,7 @@ void restjson_op_init(struct aws_op *op, const struct aws_service *svc, const ch
 		      const char *method, const char *path, const cJSON *body)
 {
 	aws_op_init(op, svc, operation, method);
+	op->read_error = json_read_error;
 	buf_puts(&op->path, path && *path ? path : "/");
 	if (body) {
 		http_headers_add(&op->headers, "Content-Type", "application/json");
@@ -58,16 +90,15 @@ cJSON *json_op_result(const struct aws_op *op, struct ivs_error *err)
 		return cJSON_CreateObject();
 	cJSON *j = cJSON_ParseWithLength(b->data + i, b->len - i);
 	if (!j) {
-		ivs_error_set(err, "BadResponse", "%s %s: the response is not JSON (%zu bytes)",
-			      op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "",
-			      b->len);
+		ivs_error_bad_response(err, "%s %s: the response is not JSON (%zu bytes)",
+				       op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "",
+				       b->len);
 		return NULL;
 	}
 	return j;
 }
 
-static int send_and_parse(struct aws_client *c, struct aws_op *op, cJSON **out,
-			  struct ivs_error *err)
+int json_op_call(struct aws_client *c, struct aws_op *op, cJSON **out, struct ivs_error *err)
 {
 	int rc = aws_op_send(c, op, err);
 	if (rc == 0 && out) {
@@ -87,7 +118,7 @@ int json_call(struct aws_client *c, const struct aws_service *svc, const char *v
 		*out = NULL;
 	struct aws_op op;
 	json_op_init(&op, svc, version, target_prefix, operation, body);
-	return send_and_parse(c, &op, out, err);
+	return json_op_call(c, &op, out, err);
 }
 
 int restjson_call(struct aws_client *c, const struct aws_service *svc, const char *operation,
@@ -98,7 +129,7 @@ int restjson_call(struct aws_client *c, const struct aws_service *svc, const cha
 		*out = NULL;
 	struct aws_op op;
 	restjson_op_init(&op, svc, operation, method, path, body);
-	return send_and_parse(c, &op, out, err);
+	return json_op_call(c, &op, out, err);
 }
 
 const char *json_str(const cJSON *obj, const char *key)
@@ -113,88 +144,8 @@ double json_num(const cJSON *obj, const char *key, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
-/* --- pagination --- */
-
-struct seen_tokens {
-	char **v;
-	size_t n, cap;
-};
-
-static int seen_add(struct seen_tokens *s, const char *token)
+void json_copy_strings(const cJSON *obj, const struct json_field *f, size_t n)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], token) == 0)
-			return -1;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 8;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n++] = xstrdup(token);
-	return 0;
-}
-
-static void seen_free(struct seen_tokens *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-int json_paginate(struct aws_client *c, const struct aws_service *svc, const char *version,
-		  const char *target_prefix_or_method, const char *operation_or_path,
-		  const cJSON *request_body, const char *token_key,
-		  int (*page_fn)(const cJSON *page, void *user, struct ivs_error *err),
-		  void *user, size_t max_pages, struct ivs_error *err)
-{
-	cJSON *req = request_body ? cJSON_Duplicate(request_body, 1) : cJSON_CreateObject();
-	if (!req)
-		return ivs_error_set(err, "OutOfMemory", "could not copy the request");
-	/* REST-JSON: the operation name for messages is the path's last segment. */
-	const char *name = operation_or_path;
-	if (!version) {
-		const char *slash = strrchr(operation_or_path, '/');
-		if (slash && slash[1])
-			name = slash + 1;
-	}
-	struct seen_tokens seen = { 0 };
-	size_t pages = 0;
-	int rc = 0;
-	for (;;) {
-		if (max_pages && pages >= max_pages) {
-			rc = ivs_error_set(err, "TooManyPages",
-					   "%s %s: stopped after %zu pages; the listing did not end",
-					   svc->service_id, name, max_pages);
-			break;
-		}
-		cJSON *page = NULL;
-		if (version)
-			rc = json_call(c, svc, version, target_prefix_or_method, operation_or_path,
-				       req, &page, err);
-		else
-			rc = restjson_call(c, svc, name, target_prefix_or_method, operation_or_path,
-					   req, &page, err);
-		if (rc < 0)
-			break;
-		pages++;
-		rc = page_fn(page, user, err);
-		const char *token = rc == 0 ? json_str(page, token_key) : NULL;
-		if (rc < 0 || !token || !*token) {
-			cJSON_Delete(page);
-			break;
-		}
-		if (seen_add(&seen, token) < 0) {
-			cJSON_Delete(page);
-			rc = ivs_error_set(err, "PaginationLoop",
-					   "%s %s: the service returned a %s it had already returned; "
-					   "stopping instead of looping",
-					   svc->service_id, name, token_key);
-			break;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(req, token_key);
-		cJSON_AddStringToObject(req, token_key, token);
-		cJSON_Delete(page);
-	}
-	seen_free(&seen);
-	cJSON_Delete(req);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		*f[i].dst = xstrdup(json_str(obj, f[i].key));
 }

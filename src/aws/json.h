@@ -24,6 +24,9 @@ void restjson_op_init(struct aws_op *op, const struct aws_service *svc, const ch
  * Returns NULL (and fills err) when it is not JSON. */
 cJSON *json_op_result(const struct aws_op *op, struct ivs_error *err);
 
+/* Sends an op built above and parses its answer into *out (may be NULL);
+ * frees the op. */
+int json_op_call(struct aws_client *c, struct aws_op *op, cJSON **out, struct ivs_error *err);
 /* Convenience: init + send + parse. *out (may be NULL) receives the response. */
 int json_call(struct aws_client *c, const struct aws_service *svc, const char *version,
 	      const char *target_prefix, const char *operation, const cJSON *body,
@@ -32,22 +35,19 @@ int restjson_call(struct aws_client *c, const struct aws_service *svc, const cha
 		  const char *method, const char *path, const cJSON *body, cJSON **out,
 		  struct ivs_error *err);
 
-/* Pages through a listing. JSON 1.x: version "1.0"/"1.1", then the target
- * prefix and operation; REST-JSON: version NULL, then the method and the
- * path (the token goes in the JSON body, as IVS's List* calls take it).
- * token_key ("NextToken", "nextToken") is read from each page and sent with
- * the next request; paging stops when it is absent or empty. page_fn sees
- * each parsed page (owned by the pager) and may stop it by returning < 0.
- * A token the service already returned is a loop (error "PaginationLoop");
- * more than max_pages (0: no limit) is error "TooManyPages". */
-int json_paginate(struct aws_client *c, const struct aws_service *svc, const char *version,
-		  const char *target_prefix_or_method, const char *operation_or_path,
-		  const cJSON *request_body, const char *token_key,
-		  int (*page_fn)(const cJSON *page, void *user, struct ivs_error *err),
-		  void *user, size_t max_pages, struct ivs_error *err);
+/* The error body of both protocols: {"__type"/"code", "message"}; the
+ * op_inits above set it as op->read_error. */
+void json_read_error(const char *body, size_t len, struct ivs_error *err);
 
 /* Small accessors that never crash on a missing member. */
 const char *json_str(const cJSON *obj, const char *key);           /* NULL if absent/not string */
 double json_num(const cJSON *obj, const char *key, double dflt);
+/* Copies string members into a struct: *dst gets a malloc'd copy of the
+ * member key, or NULL when it is absent or not a string. */
+struct json_field {
+	const char *key;
+	char **dst;
+};
+void json_copy_strings(const cJSON *obj, const struct json_field *f, size_t n);
 
 #endif

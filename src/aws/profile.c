@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "endpoint.h"
+#include "region.h"
 
 /* Larger than any real config file; bounds what a wrong path can cost. */
 #define PROFILE_MAX_FILE (4u << 20)
@@ -264,124 +264,137 @@ static void make_label(struct profile_section *s, enum profile_ini_kind kind, co
 		snprintf(s->label, sizeof(s->label), "[profile %s]", name);
 }
 
-static int parse_error(struct ivs_error *err, const char *path, int line, const char *what)
+/* One pass over a file's text, looking for one section (and its fallback). */
+struct ini_parser {
+	const char *path;
+	enum profile_ini_kind kind;
+	const char *name;
+	struct profile_section *exact, *fallback;
+	struct ivs_error *err;
+	int line;
+	int in_section;
+	struct profile_section *cur;  /* where this section's keys go; NULL: skipped */
+	char *parent;                 /* key of the last property, when in a section */
+	int parent_empty;             /* it had no value: indented lines are its block */
+};
+
+static int parse_error(struct ini_parser *ps, const char *what)
 {
 	/* The line itself is never quoted: it may hold a secret key. */
-	return ivs_error_set(err, "BadConfigFile", "%s:%d: %s", path, line, what);
+	return ivs_error_set(ps->err, "BadConfigFile", "%s:%d: %s", ps->path, ps->line, what);
 }
 
-static int parse(const char *path, const char *text, enum profile_ini_kind kind, const char *name,
-		 struct profile_section *exact, struct profile_section *fallback,
-		 struct ivs_error *err)
+/* Splits the trimmed line [b, e) at its '=' into a trimmed key and value
+ * (inline comment cut). 0, or -1 with the error (no_eq when there is no '='). */
+static int split_property(struct ini_parser *ps, const char *b, const char *e,
+			  const char *no_eq, const char **kb, const char **ke, const char **vb,
+			  const char **ve)
+{
+	const char *eq = memchr(b, '=', (size_t)(e - b));
+	if (!eq)
+		return parse_error(ps, no_eq);
+	*kb = b;
+	*ke = eq;
+	trim(kb, ke);
+	value_span(eq, e, vb, ve);
+	if (*kb == *ke)
+		return parse_error(ps, "missing key before `=`");
+	return 0;
+}
+
+/* An indented line: a `key = value` of the block under an empty-valued key,
+ * or a continuation of the last value. */
+static int parse_indented(struct ini_parser *ps, const char *b, const char *e)
+{
+	if (!ps->in_section || !ps->parent)
+		return parse_error(ps, "indented line with no `key =` above it");
+	if (ps->parent_empty) {
+		const char *kb, *ke, *vb, *ve;
+		if (split_property(ps, b, e, "expected `key = value` in the indented block", &kb,
+				   &ke, &vb, &ve) < 0)
+			return -1;
+		if (ps->cur)
+			section_put(ps->cur, xasprintf("%s.%.*s", ps->parent, (int)(ke - kb), kb),
+				    xstrndup(vb, (size_t)(ve - vb)));
+		return 0;
+	}
+	struct profile_kv *kv = ps->cur ? section_find(ps->cur, ps->parent) : NULL;
+	if (kv) {
+		const char *ve = value_end(b, e);
+		trim(&b, &ve);
+		char *joined = xasprintf("%s\n%.*s", kv->value, (int)(ve - b), b);
+		free_secret(kv->value);
+		kv->value = joined;
+	}
+	return 0;
+}
+
+/* A "[...]" line: is it the section we want? */
+static int parse_header(struct ini_parser *ps, const char *b, const char *e)
+{
+	const char *close = memchr(b, ']', (size_t)(e - b));
+	if (!close)
+		return parse_error(ps, "section header without `]`");
+	const char *rest = close + 1, *re = e;
+	trim(&rest, &re);
+	if (rest < re && *rest != '#' && *rest != ';')
+		return parse_error(ps, "text after a section header's `]`");
+	const char *nb = b + 1, *ne = close;
+	trim(&nb, &ne);
+	if (nb == ne)
+		return parse_error(ps, "empty section name `[]`");
+	ps->in_section = 1;
+	int rank = header_rank(nb, ne, ps->kind, ps->name);
+	ps->cur = rank == 2 ? ps->exact : rank == 1 ? ps->fallback : NULL;
+	if (ps->cur)
+		ps->cur->found = 1;
+	return 0;
+}
+
+/* A `key = value` line at the left margin. */
+static int parse_property(struct ini_parser *ps, const char *b, const char *e)
+{
+	if (!ps->in_section)
+		return parse_error(ps, "a setting before any [section]");
+	const char *kb, *ke, *vb, *ve;
+	if (split_property(ps, b, e, "expected `key = value` or `[section]`", &kb, &ke, &vb,
+			   &ve) < 0)
+		return -1;
+	ps->parent = xstrndup(kb, (size_t)(ke - kb));
+	for (char *q = ps->parent; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	ps->parent_empty = vb == ve;
+	if (ps->cur)
+		section_put(ps->cur, xstrdup(ps->parent), xstrndup(vb, (size_t)(ve - vb)));
+	return 0;
+}
+
+static int parse(struct ini_parser *ps, const char *text)
 {
 	const char *p = text;
-	int line = 0;
-	int in_section = 0;
-	struct profile_section *cur = NULL;  /* where this section's keys go; NULL: skipped */
-	char *parent = NULL;                 /* key of the last property, when in a section */
-	int parent_empty = 0;                /* it had no value: indented lines are its block */
 	int rc = 0;
-
 	if (strncmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
-	while (*p) {
+	while (*p && rc == 0) {
 		const char *b = p, *e = strchr(p, '\n');
 		if (!e)
 			e = p + strlen(p);
 		p = *e ? e + 1 : e;
-		line++;
+		ps->line++;
 		int indented = is_blank(*b);
 		trim(&b, &e);
 		if (b == e || *b == '#' || *b == ';')
 			continue;
-
 		if (indented) {
-			if (!in_section || !parent) {
-				rc = parse_error(err, path, line,
-						 "indented line with no `key =` above it");
-				break;
-			}
-			if (parent_empty) {
-				const char *eq = memchr(b, '=', (size_t)(e - b));
-				if (!eq) {
-					rc = parse_error(err, path, line,
-							 "expected `key = value` in the indented block");
-					break;
-				}
-				const char *kb = b, *ke = eq, *vb, *ve;
-				trim(&kb, &ke);
-				value_span(eq, e, &vb, &ve);
-				if (kb == ke) {
-					rc = parse_error(err, path, line, "missing key before `=`");
-					break;
-				}
-				if (cur)
-					section_put(cur, xasprintf("%s.%.*s", parent, (int)(ke - kb), kb),
-						    xstrndup(vb, (size_t)(ve - vb)));
-			} else if (cur) {
-				struct profile_kv *kv = section_find(cur, parent);
-				if (kv) {
-					const char *ve = value_end(b, e);
-					trim(&b, &ve);
-					char *joined = xasprintf("%s\n%.*s", kv->value, (int)(ve - b), b);
-					free_secret(kv->value);
-					kv->value = joined;
-				}
-			}
+			rc = parse_indented(ps, b, e);
 			continue;
 		}
-
-		free(parent);
-		parent = NULL;
-		if (*b == '[') {
-			const char *close = memchr(b, ']', (size_t)(e - b));
-			if (!close) {
-				rc = parse_error(err, path, line, "section header without `]`");
-				break;
-			}
-			const char *rest = close + 1, *re = e;
-			trim(&rest, &re);
-			if (rest < re && *rest != '#' && *rest != ';') {
-				rc = parse_error(err, path, line, "text after a section header's `]`");
-				break;
-			}
-			const char *nb = b + 1, *ne = close;
-			trim(&nb, &ne);
-			if (nb == ne) {
-				rc = parse_error(err, path, line, "empty section name `[]`");
-				break;
-			}
-			in_section = 1;
-			int rank = header_rank(nb, ne, kind, name);
-			cur = rank == 2 ? exact : rank == 1 ? fallback : NULL;
-			if (cur)
-				cur->found = 1;
-			continue;
-		}
-		if (!in_section) {
-			rc = parse_error(err, path, line, "a setting before any [section]");
-			break;
-		}
-		const char *eq = memchr(b, '=', (size_t)(e - b));
-		if (!eq) {
-			rc = parse_error(err, path, line, "expected `key = value` or `[section]`");
-			break;
-		}
-		const char *kb = b, *ke = eq, *vb, *ve;
-		trim(&kb, &ke);
-		value_span(eq, e, &vb, &ve);
-		if (kb == ke) {
-			rc = parse_error(err, path, line, "missing key before `=`");
-			break;
-		}
-		parent = xstrndup(kb, (size_t)(ke - kb));
-		for (char *q = parent; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-		parent_empty = vb == ve;
-		if (cur)
-			section_put(cur, xstrdup(parent), xstrndup(vb, (size_t)(ve - vb)));
+		free(ps->parent);
+		ps->parent = NULL;
+		rc = *b == '[' ? parse_header(ps, b, e) : parse_property(ps, b, e);
 	}
-	free(parent);
+	free(ps->parent);
+	ps->parent = NULL;
 	return rc;
 }
 
@@ -412,7 +425,8 @@ int profile_ini_parse(const char *origin, const char *text, enum profile_ini_kin
 
 	struct profile_section fallback;
 	section_init(&fallback);
-	int rc = parse(origin, text, kind, name, out, &fallback, err);
+	struct ini_parser ps = { origin, kind, name, out, &fallback, err, 0, 0, NULL, NULL, 0 };
+	int rc = parse(&ps, text);
 	if (rc < 0) {
 		profile_section_free(&fallback);
 		profile_section_free(out);
@@ -452,15 +466,15 @@ char *profile_ini_get(const char *path, int file_is_config, const char *profile,
 static int take_region(const char *value, const char *origin, char *out, size_t n,
 		       struct ivs_error *err)
 {
-	if (!endpoint_region_valid(value)) {
+	if (!region_valid(value)) {
 		char shown[64];
 		size_t i = 0;
 		for (const char *p = value; *p && i + 1 < sizeof(shown); p++)
 			shown[i++] = isprint((unsigned char)*p) ? *p : '?';
 		shown[i] = '\0';
 		return ivs_error_set(err, "InvalidRegion",
-				     "%s is \"%s\", which is not a region name (letters, digits and "
-				     "'-', e.g. us-east-1)", origin, shown);
+				     "%s is \"%s\", which is not a region name (lower-case letters, "
+				     "digits and '-', e.g. us-east-1)", origin, shown);
 	}
 	if (strlen(value) >= n)
 		return ivs_error_set(err, "InvalidRegion", "%s is too long for a region", origin);
@@ -517,4 +531,37 @@ int region_resolve(const char *flag_region, const char *profile, char *out, size
 	free(cfg);
 	free(cred);
 	return rc;
+}
+
+int profile_ca_bundle(const char *profile, char **out, struct ivs_error *err)
+{
+	*out = NULL;
+	const char *env = getenv("AWS_CA_BUNDLE");
+	char *v = NULL, *path = NULL, origin[600];
+	if (env && *env) {
+		v = xstrdup(env);
+		snprintf(origin, sizeof(origin), "AWS_CA_BUNDLE");
+	} else if ((path = profile_config_path()) != NULL) {
+		ivs_error_clear(err);
+		v = profile_ini_get(path, 1, profile_name(profile), "ca_bundle", err);
+		if (!v && err->code[0]) {
+			free(path);
+			return -1;
+		}
+		snprintf(origin, sizeof(origin), "ca_bundle of profile %s in %s",
+			 profile_name(profile), path);
+	}
+	free(path);
+	if (v && !*v) {
+		free(v);
+		v = NULL;
+	}
+	if (v && access(v, R_OK) != 0) {
+		int rc = ivs_error_set(err, "BadCaBundle", "%s names %s, which cannot be read: %s",
+				       origin, v, strerror(errno));
+		free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
 }

@@ -63,6 +63,11 @@ int profile_ini_parse(const char *origin, const char *text, enum profile_ini_kin
 const char *profile_section_get(const struct profile_section *s, const char *key);
 void profile_section_free(struct profile_section *s);
 
+/* The certificate bundle HTTPS calls trust: AWS_CA_BUNDLE, else the
+ * profile's ca_bundle (config file). *out is NULL (the system's) or a path
+ * the caller frees; a named file that cannot be read is an error naming it. */
+int profile_ca_bundle(const char *profile, char **out, struct ivs_error *err);
+
 /* Region: flag > AWS_REGION > AWS_DEFAULT_REGION > the profile's "region"
  * (the credentials file's [x], then the config file's [profile x], the way
  * the SDKs merge the two). The result is checked to be a region name.

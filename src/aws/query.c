@@ -18,6 +18,7 @@
 
 #include <libxml/parser.h>
 
+#include "json.h"
 #include "sigv4.h"
 
 #define QUERY_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
@@ -56,7 +57,7 @@ void query_op_init(struct aws_op *op, const struct aws_service *svc, const char 
 		   const char *version, const struct query_params *params)
 {
 	aws_op_init(op, svc, action, "POST");
-	op->xml_error = query_parse_xml_error;
+	op->read_error = query_read_error;
 	buf_puts(&op->path, "/");
 	http_headers_add(&op->headers, "Content-Type", QUERY_CONTENT_TYPE);
 	put_param(&op->body, "Action", action);
@@ -69,7 +70,7 @@ void restxml_op_init(struct aws_op *op, const struct aws_service *svc, const cha
 		     const char *method, const char *path, const void *body, size_t body_len)
 {
 	aws_op_init(op, svc, operation, method);
-	op->xml_error = query_parse_xml_error;
+	op->read_error = query_read_error;
 	buf_puts(&op->path, path && *path ? path : "/");
 	if (body) {
 		op->body_ref = body;
@@ -160,18 +161,26 @@ void query_parse_xml_error(const char *body, size_t len, struct ivs_error *err)
 	xmlFreeDoc(doc);
 }
 
+void query_read_error(const char *body, size_t len, struct ivs_error *err)
+{
+	if (len && body[0] == '<')
+		query_parse_xml_error(body, len, err);
+	else
+		json_read_error(body, len, err);
+}
+
 void aws_parse_error(const struct http_response *resp, struct ivs_error *err)
 {
-	aws_parse_error_with(resp, query_parse_xml_error, err);
+	aws_parse_error_with(resp, query_read_error, err);
 }
 
 xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)
 {
 	const struct buf *b = &op->resp.body;
 	if (!b->len || b->len > (size_t)INT32_MAX) {
-		ivs_error_set(err, "BadResponse", "%s %s: the response is not XML (%zu bytes)",
-			      op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "",
-			      b->len);
+		ivs_error_bad_response(err, "%s %s: the response is not XML (%zu bytes)",
+				       op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "",
+				       b->len);
 		return NULL;
 	}
 	xml_quiet();
@@ -179,8 +188,8 @@ xmlDocPtr xml_op_result(const struct aws_op *op, struct ivs_error *err)
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc || !xmlDocGetRootElement(doc)) {
 		xmlFreeDoc(doc);
-		ivs_error_set(err, "BadResponse", "%s %s: the response is not well-formed XML",
-			      op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "");
+		ivs_error_bad_response(err, "%s %s: the response is not well-formed XML",
+				       op->svc ? op->svc->service_id : "AWS", op->name ? op->name : "");
 		return NULL;
 	}
 	return doc;
@@ -199,76 +208,6 @@ int query_call(struct aws_client *c, const struct aws_service *svc, const char *
 			rc = -1;
 	}
 	aws_op_free(&op);
-	return rc;
-}
-
-int query_paginate(struct aws_client *c, const struct aws_service *svc, const char *action,
-		   const char *version, const struct query_params *params,
-		   const char *result_name, const char *token_name,
-		   int (*page_fn)(xmlNodePtr result, void *user, struct ivs_error *err),
-		   void *user, size_t max_pages, struct ivs_error *err)
-{
-	char *token = NULL;
-	struct buf seen = BUF_INIT; /* "\n"-joined tokens already sent: a loop check */
-	int rc = 0;
-	size_t pages = 0;
-	for (;;) {
-		if (max_pages && pages >= max_pages) {
-			rc = ivs_error_set(err, "TooManyPages",
-					   "%s %s: stopped after %zu pages; the listing did not end",
-					   svc->service_id, action, max_pages);
-			break;
-		}
-		struct query_params q = { { NULL, 0, 0 } };
-		for (size_t i = 0; params && i < params->kv.n; i++)
-			query_params_add(&q, params->kv.v[i].name, params->kv.v[i].value);
-		if (token)
-			query_params_add(&q, token_name, token);
-		xmlDocPtr doc = NULL;
-		rc = query_call(c, svc, action, version, &q, &doc, err);
-		query_params_free(&q);
-		if (rc < 0)
-			break;
-		pages++;
-		xmlNodePtr root = xml_root(doc);
-		xmlNodePtr result = result_name ? xml_find(root, result_name) : root;
-		if (!result) {
-			xmlFreeDoc(doc);
-			rc = ivs_error_set(err, "BadResponse", "%s %s: the response has no <%s>",
-					   svc->service_id, action, result_name);
-			break;
-		}
-		rc = page_fn(result, user, err);
-		char *next = rc == 0 ? xml_text(result, token_name) : NULL;
-		xmlFreeDoc(doc);
-		if (rc < 0)
-			break;
-		free(token);
-		token = next;
-		if (!token || !*token)
-			break;
-		/* Tokens are compared whole, one per line, so a prefix never matches. */
-		const char *p = buf_cstr(&seen);
-		size_t tl = strlen(token);
-		int repeated = 0;
-		while (*p && !repeated) {
-			const char *nl = strchr(p, '\n');
-			size_t l = nl ? (size_t)(nl - p) : strlen(p);
-			repeated = l == tl && memcmp(p, token, tl) == 0;
-			p += l + (nl ? 1 : 0);
-		}
-		if (repeated) {
-			rc = ivs_error_set(err, "PaginationLoop",
-					   "%s %s: the service returned a %s it had already returned; "
-					   "stopping instead of looping",
-					   svc->service_id, action, token_name);
-			break;
-		}
-		buf_puts(&seen, token);
-		buf_putc(&seen, '\n');
-	}
-	free(token);
-	buf_free(&seen);
 	return rc;
 }
 
@@ -326,6 +265,12 @@ char *xml_text(xmlNodePtr node, const char *path)
 	char *s = xstrdup(t ? (const char *)t : "");
 	xmlFree(t);
 	return s;
+}
+
+void xml_copy_texts(xmlNodePtr node, const struct xml_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		*f[i].dst = xml_text(node, f[i].path);
 }
 
 xmlNodePtr xml_first(xmlNodePtr parent, const char *name)

@@ -30,23 +30,13 @@ int query_call(struct aws_client *c, const struct aws_service *svc, const char *
 	       const char *version, const struct query_params *params, xmlDocPtr *out,
 	       struct ivs_error *err);
 
-/* Pages through a query listing: sends action with params plus token_name
- * ("NextToken", or "Marker" for IAM) from the previous page, calls page_fn
- * with the <result_name> element ("ListStacksResult"; NULL: the root), and
- * stops when the result has no token or an empty one. A token the service
- * already returned is a loop (error "PaginationLoop"); more than max_pages
- * (0: no limit) is error "TooManyPages". page_fn returning < 0 stops with its
- * err. */
-int query_paginate(struct aws_client *c, const struct aws_service *svc, const char *action,
-		   const char *version, const struct query_params *params,
-		   const char *result_name, const char *token_name,
-		   int (*page_fn)(xmlNodePtr result, void *user, struct ivs_error *err),
-		   void *user, size_t max_pages, struct ivs_error *err);
-
 /* The XML error bodies of the query and REST-XML protocols:
  * <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>,
  * S3's <Error><Code/>...<RequestId/></Error>, EC2's <Response><Errors><Error>. */
 void query_parse_xml_error(const char *body, size_t len, struct ivs_error *err);
+/* The error reader of the query and REST-XML ops (op->read_error): XML
+ * bodies as above, JSON ones as json_read_error. */
+void query_read_error(const char *body, size_t len, struct ivs_error *err);
 /* Every error shape AWS sends (headers, JSON and XML bodies) into err. */
 void aws_parse_error(const struct http_response *resp, struct ivs_error *err);
 
@@ -61,6 +51,12 @@ xmlNodePtr xml_child(xmlNodePtr node, const char *name);
 xmlNodePtr xml_find(xmlNodePtr node, const char *path);
 /* Text of the node at path, malloc'd; NULL when absent. */
 char *xml_text(xmlNodePtr node, const char *path);
+/* Copies texts into a struct: *dst gets xml_text(node, path). */
+struct xml_field {
+	const char *path;
+	char **dst;
+};
+void xml_copy_texts(xmlNodePtr node, const struct xml_field *f, size_t n);
 /* Root element of doc. */
 xmlNodePtr xml_root(xmlDocPtr doc);
 /* Iterate element children named name: for (n = xml_first(p, "member"); n; n = xml_next(n, "member")) */

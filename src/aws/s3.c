@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
 #include "query.h"
+#include "region.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -52,10 +54,11 @@ int s3_head_bucket(struct aws_client *c, const char *bucket, struct ivs_error *e
 	restxml_op_init(&op, &AWS_SVC_S3, "HeadBucket", "HEAD", path, NULL, 0);
 	int rc = aws_op_send(c, &op, err);
 	long status = op.resp.status;
+	int missing = op.err.kind == IVS_ERR_NOT_FOUND;
 	aws_op_free(&op);
 	if (rc == 0)
 		return 0;
-	if (status == 404)
+	if (missing)
 		return 1;
 	if (status == 403)
 		return ivs_error_set(err, "AccessDenied",
@@ -147,6 +150,27 @@ int s3_put_tls_only_policy(struct aws_client *c, const char *bucket, const char 
 	return rc;
 }
 
+int s3_secure_bucket(struct aws_client *c, const char *bucket, int *tls_only,
+		     struct ivs_error *err)
+{
+	if (tls_only)
+		*tls_only = 0;
+	if (s3_put_bucket_encryption(c, bucket, err) < 0 ||
+	    s3_put_public_access_block(c, bucket, err) < 0)
+		return -1;
+	struct aws_endpoint ep;
+	if (aws_client_endpoint(c, &AWS_SVC_S3, &ep, err) < 0)
+		return -1;
+	if (strncasecmp(ep.url, "http://", 7) == 0)
+		return 0;
+	const char *partition = region_partition(aws_client_region(c));
+	if (s3_put_tls_only_policy(c, bucket, partition, err) < 0)
+		return -1;
+	if (tls_only)
+		*tls_only = 1;
+	return 0;
+}
+
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key,
 		   struct ivs_error *err)
 {
@@ -155,12 +179,12 @@ int s3_head_object(struct aws_client *c, const char *bucket, const char *key,
 	struct aws_op op;
 	restxml_op_init(&op, &AWS_SVC_S3, "HeadObject", "HEAD", path.data, NULL, 0);
 	int rc = aws_op_send(c, &op, err);
-	long status = op.resp.status;
+	int missing = op.err.kind == IVS_ERR_NOT_FOUND;
 	aws_op_free(&op);
 	buf_free(&path);
 	if (rc == 0)
 		return 0;
-	return status == 404 ? 1 : -1;
+	return missing ? 1 : -1;
 }
 
 int s3_put_object(struct aws_client *c, const char *bucket, const char *key, const void *data,

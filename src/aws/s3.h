@@ -26,6 +26,13 @@ int s3_put_public_access_block(struct aws_client *c, const char *bucket, struct 
 /* A policy denying every request not made over TLS (aws:SecureTransport). */
 int s3_put_tls_only_policy(struct aws_client *c, const char *bucket, const char *partition,
 			   struct ivs_error *err);
+/* Secures a bucket we just created: default encryption, all public access
+ * blocks, and the TLS-only policy (in the client's partition) unless the
+ * client reaches S3 over plain http (a local emulator), where that policy
+ * would lock us out of our own bucket. *tls_only (may be NULL) says whether
+ * the policy was put. err is not prefixed: the caller names the bucket. */
+int s3_secure_bucket(struct aws_client *c, const char *bucket, int *tls_only,
+		     struct ivs_error *err);
 /* 0 the object exists, 1 it does not, -1 error. */
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key,
 		   struct ivs_error *err);

@@ -1,11 +1,12 @@
 /*
- * fuzz_error.c - error responses (aws_parse_error in src/aws/client.c): the
- * input is "STATUS" on the first line, "Name: value" header lines
- * (x-amzn-ErrorType, x-amzn-RequestId, ...), an empty line, the body (JSON
- * "__type"/"message", XML <Error><Code>, or anything a proxy sends). The
- * error's fixed-size fields must stay terminated and it always has a code;
- * the retry classification and the one-line format must take whatever the
- * parse produced.
+ * fuzz_error.c - error responses (aws_parse_error: service_error.c with
+ * query.c's reader of XML and JSON bodies): the input is "STATUS" on the
+ * first line, "Name: value" header lines (x-amzn-ErrorType,
+ * x-amzn-RequestId, ...), an empty line, the body (JSON "__type"/"message",
+ * XML <Error><Code>, or anything a proxy sends). The error's fixed-size
+ * fields must stay terminated and it always has a code; the retry
+ * classification and the one-line format must take whatever the parse
+ * produced.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -14,9 +14,9 @@
  *   --max-in-flight N  --rate R  --burst B  --deadline-ms MS (from now)
  *   --max-attempts N  --base-ms MS  --no-jitter  --timeout-ms MS
  *   --connect-timeout-ms MS
- *   --paginate KEY       page with json_paginate (KEY: "nextToken", "NextToken")
- *                        or query_paginate (KEY: "NextToken", "Marker"); one
- *                        line per page, then a summary with pages and error
+ *   --paginate KEY       page through a listing with the library's pager (KEY:
+ *                        "nextToken", "NextToken", or "Marker"); one line per
+ *                        page, then a summary with pages and error
  *   --result NAME        query pagination: the result element ("ListStacksResult")
  *   --max-pages N        pagination limit (default 100)
  * Credentials, region and endpoints come from the environment as for ivsvc.
@@ -30,7 +30,9 @@
 
 #include "src/aws/client.h"
 #include "src/aws/json.h"
+#include "src/aws/pager.h"
 #include "src/aws/query.h"
+#include "src/aws/sigv4.h"
 
 static long long now_ms(void)
 {
@@ -106,23 +108,18 @@ static int build_op(struct aws_op *op, const struct aws_service *svc, const char
 	return -1;
 }
 
-static int print_json_page(const cJSON *page, void *user, struct ivs_error *err)
+static void print_json_page(const cJSON *page, size_t n)
 {
-	(void)err;
-	size_t *pages = user;
 	char *s = cJSON_PrintUnformatted(page);
-	printf("{\"page\":%zu,\"body\":%s}\n", (*pages)++, s ? s : "null");
+	printf("{\"page\":%zu,\"body\":%s}\n", n, s ? s : "null");
 	free(s);
-	return 0;
 }
 
-static int print_xml_page(xmlNodePtr result, void *user, struct ivs_error *err)
+static void print_xml_page(xmlNodePtr result, size_t n)
 {
-	(void)err;
-	size_t *pages = user;
 	char *token = xml_text(result, "NextToken");
 	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "page", (double)(*pages)++);
+	cJSON_AddNumberToObject(j, "page", (double)n);
 	cJSON_AddStringToObject(j, "element", (const char *)result->name);
 	cJSON_AddStringToObject(j, "token", token ? token : "");
 	char *s = cJSON_PrintUnformatted(j);
@@ -130,45 +127,93 @@ static int print_xml_page(xmlNodePtr result, void *user, struct ivs_error *err)
 	free(s);
 	cJSON_Delete(j);
 	free(token);
+}
+
+/* The op for the pager's next page: the token goes in the JSON body, or as
+ * one more form parameter. -1 on a bad spelling. */
+static int build_page_op(struct aws_op *op, const struct aws_service *svc, const char *proto,
+			 const char *operation, const char *body, const char *key,
+			 const char *token, char left[256])
+{
+	if (strcmp(proto, "query") == 0) {
+		if (build_op(op, svc, proto, operation, body, left) < 0)
+			return -1;
+		if (token) {
+			buf_printf(&op->body, "&%s=", key);
+			sigv4_uri_encode(&op->body, token, strlen(token), 1);
+		}
+		return 0;
+	}
+	cJSON *j = body ? cJSON_Parse(body) : cJSON_CreateObject();
+	if (!j)
+		return -1;
+	if (token) {
+		cJSON_DeleteItemFromObjectCaseSensitive(j, key);
+		cJSON_AddStringToObject(j, key, token);
+	}
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	int rc = build_op(op, svc, proto, operation, s, left);
+	free(s);
+	return rc;
+}
+
+/* Prints a successful page; *next gets its token (malloc'd, may be NULL). */
+static int take_page(const struct aws_op *op, const char *proto, const char *key,
+		     const char *result, size_t n, char **next, struct ivs_error *err)
+{
+	*next = NULL;
+	if (strcmp(proto, "query") != 0) {
+		cJSON *page = json_op_result(op, err);
+		if (!page)
+			return -1;
+		print_json_page(page, n);
+		*next = json_str(page, key) ? strdup(json_str(page, key)) : NULL;
+		cJSON_Delete(page);
+		return 0;
+	}
+	xmlDocPtr doc = xml_op_result(op, err);
+	if (!doc)
+		return -1;
+	xmlNodePtr node = result ? xml_find(xml_root(doc), result) : xml_root(doc);
+	if (node) {
+		print_xml_page(node, n);
+		*next = xml_text(node, key);
+	}
+	xmlFreeDoc(doc);
+	if (!node)
+		return ivs_error_bad_response(err, "the response has no <%s>", result);
 	return 0;
 }
 
-/* Pagination mode; returns the exit status. */
+/* Pagination mode, through the library's pager; returns the exit status. */
 static int paginate(struct aws_client *c, const struct aws_service *svc, const char *proto,
 		    const char *operation, const char *body, const char *key,
 		    const char *result, size_t max_pages)
 {
 	struct ivs_error err;
 	ivs_error_clear(&err);
-	size_t pages = 0;
-	int rc;
-	int colon_form = strcmp(proto, "restjson") == 0 || strcmp(proto, "query") == 0;
-	const char *sep = colon_form ? strchr(operation, ':') : strrchr(operation, '.');
-	if (!sep)
-		return 2;
-	char *left = strndup(operation, (size_t)(sep - operation));
-	if (strcmp(proto, "query") == 0) {
-		struct query_params q = { { NULL, 0, 0 } };
-		char *copy = strdup(body ? body : "");
-		for (char *save = NULL, *kv = strtok_r(copy, "&", &save); kv;
-		     kv = strtok_r(NULL, "&", &save)) {
-			char *eq = strchr(kv, '=');
-			if (eq)
-				*eq++ = '\0';
-			query_params_add(&q, kv, eq ? eq : "");
+	struct aws_pager pager;
+	aws_pager_init(&pager, operation, key, max_pages);
+	int rc = 0;
+	while (rc == 0 && !pager.done) {
+		char left[256], *next = NULL;
+		struct aws_op op;
+		if (build_page_op(&op, svc, proto, operation, body, key, aws_pager_token(&pager),
+				  left) < 0) {
+			aws_pager_free(&pager);
+			return 2;
 		}
-		free(copy);
-		rc = query_paginate(c, svc, left, sep + 1, &q, result, key, print_xml_page, &pages,
-				    max_pages, &err);
-		query_params_free(&q);
-	} else {
-		cJSON *j = body ? cJSON_Parse(body) : NULL;
-		const char *version = strcmp(proto, "restjson") == 0 ? NULL : proto + 4;
-		rc = json_paginate(c, svc, version, left, sep + 1, j, key, print_json_page, &pages,
-				   max_pages, &err);
-		cJSON_Delete(j);
+		rc = aws_op_send(c, &op, &err);
+		if (rc == 0)
+			rc = take_page(&op, proto, key, result, pager.pages, &next, &err);
+		if (rc == 0)
+			rc = aws_pager_next(&pager, next, &err);
+		free(next);
+		aws_op_free(&op);
 	}
-	free(left);
+	size_t pages = pager.pages;
+	aws_pager_free(&pager);
 	cJSON *sum = cJSON_CreateObject();
 	cJSON_AddTrueToObject(sum, "summary");
 	cJSON_AddNumberToObject(sum, "pages", (double)pages);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "aws/creds.h"
+#include "aws/sts.h"
 
 int main(int argc, char **argv)
 {
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	sts_register_credentials();
 	struct aws_creds c;
 	struct ivs_error err;
 	ivs_error_clear(&err);
@@ -52,6 +54,7 @@ int main(int argc, char **argv)
 	printf("expiration: %s\n", exp);
 	printf("expiring_in_5_min: %s\n", creds_expiring(&c, time(NULL), 300) ? "yes" : "no");
 	printf("warning: %s\n", c.warning[0] ? c.warning : "none");
+	printf("origin: %s\n", c.origin);
 	creds_free(&c);
 	return 0;
 }

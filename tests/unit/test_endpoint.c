@@ -22,7 +22,8 @@ static void clean_env(void)
 				      "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_IAM",
 				      "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_IVS",
 				      "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
-				      "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_LAMBDA" };
+				      "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_LAMBDA",
+				      "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT" };
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -110,8 +111,8 @@ static void test_defaults(void)
 	CHECK_INTEQ(AWS_SVC_STS.global, 0);
 	CHECK_STREQ(url_of(&AWS_SVC_IVS, "us-east-1"), "https://ivs.us-east-1.amazonaws.com");
 	CHECK_STREQ(url_of(&AWS_SVC_IAM, "ap-southeast-2"), "https://iam.amazonaws.com");
-	CHECK_STREQ(endpoint_partition("us-west-2"), "aws");
-	CHECK_STREQ(endpoint_partition("cn-northwest-1"), "aws-cn");
+	CHECK_STREQ(url_of(&AWS_SVC_IAM, "cn-northwest-1"), "https://iam.cn-north-1.amazonaws.com.cn");
+	CHECK_STREQ(url_of(&AWS_SVC_IVS, "cn-north-1"), "https://ivs.cn-north-1.amazonaws.com.cn");
 }
 
 static void test_bad_regions(void)
@@ -122,8 +123,8 @@ static void test_bad_regions(void)
 	CHECK_STREQ(url_of(&AWS_SVC_IVS, NULL), "error:InvalidRegion");
 	CHECK_STREQ(url_of(&AWS_SVC_IVS, "-us"), "error:InvalidRegion");
 	CHECK_STREQ(url_of(&AWS_SVC_IVS, "us-east-1\n"), "error:InvalidRegion");
-	CHECK_INTEQ(endpoint_region_valid("us-gov-west-1"), 1);
-	CHECK_INTEQ(endpoint_region_valid("us_east_1"), 0);
+	CHECK_STREQ(url_of(&AWS_SVC_IVS, "US-EAST-1"), "error:InvalidRegion");
+	CHECK_STREQ(url_of(&AWS_SVC_IVS, "us-east-"), "error:InvalidRegion");
 }
 
 static void test_env_overrides(void)
@@ -229,6 +230,49 @@ static void test_profile_overrides(void)
 	CHECK_STREQ(url_of(&AWS_SVC_IVS, "us-east-1"), "https://ivs.us-east-1.amazonaws.com");
 }
 
+/* FIPS and dual-stack from the variables, else the profile; the rules'
+ * answers per partition (the full comparison with botocore is
+ * tests/integration/test_endpoints_botocore.py). */
+static void test_fips_dualstack(void)
+{
+	struct aws_endpoint ep;
+	struct ivs_error err;
+	setenv("AWS_USE_FIPS_ENDPOINT", "true", 1);
+	CHECK_STREQ(url_of(&AWS_SVC_DYNAMODB, "us-east-1"), "https://dynamodb-fips.us-east-1.amazonaws.com");
+	CHECK_STREQ(url_of(&AWS_SVC_IAM, "us-east-1"), "https://iam-fips.amazonaws.com");
+	/* GovCloud's regular endpoints are FIPS ones already. */
+	CHECK_STREQ(url_of(&AWS_SVC_DYNAMODB, "us-gov-west-1"), "https://dynamodb.us-gov-west-1.amazonaws.com");
+	/* S3 offers no FIPS endpoint in China: an error, never a silent non-FIPS host. */
+	CHECK_INTEQ(endpoint_resolve(&AWS_SVC_S3, "cn-north-1", &ep, &err), -1);
+	CHECK_STREQ(err.code, "EndpointNotOffered");
+	CHECK(strstr(err.message, "FIPS") && strstr(err.message, "aws-cn"));
+	/* A configured URL wins, as botocore does. */
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7400", 1);
+	CHECK_STREQ(url_of(&AWS_SVC_S3, "cn-north-1"), "http://127.0.0.1:7400");
+	unsetenv("AWS_ENDPOINT_URL");
+	setenv("AWS_USE_DUALSTACK_ENDPOINT", "TRUE", 1);
+	CHECK_STREQ(url_of(&AWS_SVC_S3, "eu-west-1"), "https://s3-fips.dualstack.eu-west-1.amazonaws.com");
+	setenv("AWS_USE_FIPS_ENDPOINT", "false", 1);
+	CHECK_STREQ(url_of(&AWS_SVC_LOGS, "eusc-de-east-1"),
+		    "https://logs.eusc-de-east-1.api.amazonwebservices.eu");
+	clean_env();
+	/* The profile's settings; a variable set to false beats them. */
+	write_config("[default]\nuse_fips_endpoint = true\n[profile ds]\nuse_dualstack_endpoint = true\n");
+	CHECK_STREQ(url_of(&AWS_SVC_STS, "us-east-2"), "https://sts-fips.us-east-2.amazonaws.com");
+	CHECK_INTEQ(endpoint_resolve_profile(&AWS_SVC_STS, "cn-north-1", "ds", &ep, &err), 0);
+	CHECK_STREQ(ep.url, "https://sts.cn-north-1.api.amazonwebservices.com.cn");
+	setenv("AWS_USE_FIPS_ENDPOINT", "false", 1);
+	CHECK_STREQ(url_of(&AWS_SVC_STS, "us-east-2"), "https://sts.us-east-2.amazonaws.com");
+	clean_env();
+	remove_config();
+	/* Partitions beyond aws and aws-cn, and IAM's global endpoints. */
+	CHECK_STREQ(url_of(&AWS_SVC_IVS, "us-isob-east-1"), "https://ivs.us-isob-east-1.sc2s.sgov.gov");
+	CHECK_STREQ(url_of(&AWS_SVC_LAMBDA, "eusc-de-east-1"), "https://lambda.eusc-de-east-1.amazonaws.eu");
+	CHECK_INTEQ(endpoint_resolve(&AWS_SVC_IAM, "us-gov-east-1", &ep, &err), 0);
+	CHECK_STREQ(ep.url, "https://iam.us-gov.amazonaws.com");
+	CHECK_STREQ(ep.signing_region, "us-gov-west-1");
+}
+
 int main(void)
 {
 	snprintf(home, sizeof(home), "/tmp/ivsvc-endpoint-XXXXXX");
@@ -242,6 +286,7 @@ int main(void)
 	test_bad_regions();
 	test_env_overrides();
 	test_profile_overrides();
+	test_fips_dualstack();
 
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);

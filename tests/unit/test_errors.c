@@ -1,13 +1,18 @@
 /*
  * test_errors.c - aws_parse_error over every error shape the services send
  * (JSON __type, REST-JSON x-amzn-ErrorType, query XML, S3 XML), bodies that
- * are empty, garbage or HTML, and the retry classification.
+ * are empty, garbage or HTML, the retry classification, the kinds set where
+ * the fact is known (not found, bad response, pagination loops), and each
+ * protocol's error-body reader.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "src/aws/client.h"
+#include "src/aws/json.h"
+#include "src/aws/pager.h"
 #include "src/aws/query.h"
 
 static void resp_set(struct http_response *r, long status, const char *body)
@@ -222,8 +227,128 @@ static void test_classification(void)
 	CHECK(!aws_error_is_throttling("ResourceNotFoundException", 404));
 }
 
+static void test_kinds(void)
+{
+	struct http_response r = { 0 };
+	struct ivs_error e;
+	resp_set(&r, 400, "{\"__type\":\"ResourceNotFoundException\",\"message\":\"no rule\"}");
+	aws_parse_error(&r, &e);
+	CHECK_INTEQ(e.kind, IVS_ERR_NOT_FOUND);
+	CHECK_STREQ(ivs_error_kind_name(e.kind), "not found");
+
+	resp_set(&r, 404, NULL); /* S3 HEAD: no body, the status says it */
+	aws_parse_error(&r, &e);
+	CHECK_INTEQ(e.kind, IVS_ERR_NOT_FOUND);
+	CHECK_STREQ(e.code, "404");
+
+	resp_set(&r, 404, "<Error><Code>NoSuchBucket</Code></Error>");
+	aws_parse_error(&r, &e);
+	CHECK_INTEQ(e.kind, IVS_ERR_NOT_FOUND);
+	CHECK_STREQ(e.code, "NoSuchBucket");
+
+	/* CloudFormation's "does not exist" is a ValidationError: only cfn.c,
+	 * which knows the operation, may call it not found. */
+	resp_set(&r, 400, "<ErrorResponse><Error><Code>ValidationError</Code>"
+			  "<Message>Stack with id x does not exist</Message></Error></ErrorResponse>");
+	aws_parse_error(&r, &e);
+	CHECK_INTEQ(e.kind, IVS_ERR_SERVICE);
+
+	resp_set(&r, 400, "{\"__type\":\"ThrottlingException\"}");
+	aws_parse_error(&r, &e);
+	CHECK_INTEQ(e.kind, IVS_ERR_SERVICE);
+	http_response_free(&r);
+
+	CHECK_INTEQ(ivs_error_bad_response(&e, "IVS %s answered nonsense", "ListChannels"), -1);
+	CHECK_INTEQ(e.kind, IVS_ERR_BAD_RESPONSE);
+	CHECK_STREQ(e.code, "BadResponse");
+	CHECK_STREQ(e.message, "IVS ListChannels answered nonsense");
+	CHECK_INTEQ(ivs_error_set(&e, "X", "x"), -1);
+	CHECK_INTEQ(e.kind, IVS_ERR_SERVICE);
+
+	/* A successful call whose body is not JSON is a bad response. */
+	struct aws_op op;
+	restjson_op_init(&op, &AWS_SVC_IVS, "ListChannels", "POST", "/ListChannels", NULL);
+	op.resp.status = 200;
+	buf_puts(&op.resp.body, "<html>proxy</html>");
+	CHECK(json_op_result(&op, &e) == NULL);
+	CHECK_INTEQ(e.kind, IVS_ERR_BAD_RESPONSE);
+	aws_op_free(&op);
+}
+
+/* Each protocol brings its error-body reader; the client reads none itself. */
+static void test_readers(void)
+{
+	struct aws_op op;
+	json_op_init(&op, &AWS_SVC_DYNAMODB, "1.0", "DynamoDB_20120810", "GetItem", NULL);
+	CHECK(op.read_error == json_read_error);
+	aws_op_free(&op);
+	query_op_init(&op, &AWS_SVC_STS, "GetCallerIdentity", "2011-06-15", NULL);
+	CHECK(op.read_error == query_read_error);
+	aws_op_free(&op);
+	restxml_op_init(&op, &AWS_SVC_S3, "HeadBucket", "HEAD", "/b", NULL, 0);
+	CHECK(op.read_error == query_read_error);
+	aws_op_free(&op);
+
+	struct http_response r = { 0 };
+	struct ivs_error e;
+	resp_set(&r, 400, "<Error><Code>Xml</Code><Message>m</Message></Error>");
+	aws_parse_error_with(&r, json_read_error, &e); /* a JSON protocol does not read XML */
+	CHECK_STREQ(e.code, "400");
+	CHECK_STREQ(e.message, "Xml m");
+	aws_parse_error_with(&r, query_read_error, &e);
+	CHECK_STREQ(e.code, "Xml");
+	resp_set(&r, 400, "{\"code\":\"Json\",\"errorMessage\":\"j\"}");
+	aws_parse_error_with(&r, query_read_error, &e); /* an XML protocol's proxy may send JSON */
+	CHECK_STREQ(e.code, "Json");
+	CHECK_STREQ(e.message, "j");
+	aws_parse_error_with(&r, NULL, &e);
+	CHECK_STREQ(e.code, "400");
+	http_response_free(&r);
+}
+
+static void test_pager(void)
+{
+	struct aws_pager p;
+	struct ivs_error e;
+	aws_pager_init(&p, "IVS ListChannels", "nextToken", 0);
+	CHECK(aws_pager_token(&p) == NULL);
+	CHECK_INTEQ(aws_pager_next(&p, "a", &e), 0);
+	CHECK_STREQ(aws_pager_token(&p), "a");
+	/* Many distinct tokens: the set grows and still finds old ones. */
+	char tok[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(tok, sizeof(tok), "t%d", i);
+		CHECK_INTEQ(aws_pager_next(&p, tok, &e), 0);
+	}
+	CHECK(!p.done);
+	CHECK_INTEQ(aws_pager_next(&p, "t17", &e), -1);
+	CHECK_STREQ(e.code, "PaginationLoop");
+	CHECK_INTEQ(e.kind, IVS_ERR_BAD_RESPONSE);
+	CHECK(strstr(e.message, "IVS ListChannels") == e.message);
+	aws_pager_free(&p);
+
+	aws_pager_init(&p, "X List", "NextToken", 3);
+	CHECK_INTEQ(aws_pager_next(&p, "1", &e), 0);
+	CHECK_INTEQ(aws_pager_next(&p, "2", &e), 0);
+	CHECK_INTEQ(aws_pager_next(&p, "3", &e), -1); /* a 4th page would pass the cap */
+	CHECK_STREQ(e.code, "TooManyPages");
+	CHECK_INTEQ(e.kind, IVS_ERR_BAD_RESPONSE);
+	aws_pager_free(&p);
+
+	aws_pager_init(&p, "X List", "NextToken", 3);
+	CHECK_INTEQ(aws_pager_next(&p, "1", &e), 0);
+	CHECK_INTEQ(aws_pager_next(&p, "", &e), 0); /* an empty token ends the listing */
+	CHECK(p.done);
+	CHECK_INTEQ(p.pages, 2);
+	CHECK(aws_pager_token(&p) == NULL);
+	aws_pager_free(&p);
+}
+
 int main(void)
 {
+	test_kinds();
+	test_readers();
+	test_pager();
 	test_json_type();
 	test_restjson_header();
 	test_query_xml();

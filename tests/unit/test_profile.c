@@ -334,7 +334,8 @@ static void test_chain_files(void)
 	CHECK_STREQ(g.code, "NoCredentials");
 	char want[1000];
 	snprintf(want, sizeof(want),
-		 "no AWS credentials found: looked at AWS_ACCESS_KEY_ID, %s/.aws/credentials "
+		 "no AWS credentials found: looked at AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, "
+		 "%s/.aws/credentials "
 		 "[default] (no file), %s/.aws/config [default] (no file), container endpoint "
 		 "(not configured), instance metadata (disabled by AWS_EC2_METADATA_DISABLED); "
 		 "set AWS_PROFILE or run `aws configure`", home, home);
@@ -413,10 +414,11 @@ static void test_chain_files(void)
 	g = resolve(NULL);
 	CHECK_STREQ(g.code, "ProfileNotFound");
 	clean_env();
-	/* Sources ivsvc cannot follow are errors, with a way out. */
+	/* A role needs the STS caller the XML library registers (sts.h); a
+	 * program without one (the Lambda handler) says so, with a way out. */
 	g = resolve("role");
 	CHECK_STREQ(g.code, "UnsupportedCredentials");
-	CHECK(strstr(g.message, "role_arn") && strstr(g.message, "credential_process"));
+	CHECK(strstr(g.message, "AssumeRole") && strstr(g.message, "credential_process"));
 
 	/* Group-readable secrets get a warning; the config file only when it gave them. */
 	chmod(path_in_home(".aws/credentials"), 0640);
