@@ -74,9 +74,27 @@ static int init_failed(struct runtime *rt, const struct ivs_error *e)
 	return 1;
 }
 
-/* One invocation: parse, tick, answer. */
+cJSON *handler_skip_result(const struct tick_event *ev, long long newest_done_ms)
+{
+	if (newest_done_ms == HANDLER_NONE_DONE || ev->minute_ms > newest_done_ms)
+		return NULL;
+	char done_iso[EVENT_ISO_LEN];
+	event_format_iso8601(newest_done_ms, done_iso);
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "minute", ev->minute_iso);
+	cJSON_AddTrueToObject(r, "skipped");
+	cJSON_AddStringToObject(r, "newestCompleted", done_iso);
+	cJSON_AddStringToObject(r, "reason", "this process already completed this minute or a "
+					     "newer one: a late or repeated event is not run "
+					     "beside the newer minute");
+	cJSON_AddItemToObject(r, "errors", cJSON_CreateArray());
+	return r;
+}
+
+/* One invocation: parse, tick (unless the minute is not newer than
+ * *newest_done, the newest minute this process completed), answer. */
 static void invoke(struct runtime *rt, struct aws_client *c, const struct handler_config *cfg,
-		   const struct runtime_invocation *inv)
+		   const struct runtime_invocation *inv, long long *newest_done)
 {
 	struct ivs_error err, perr;
 	ivs_error_clear(&err);
@@ -92,7 +110,9 @@ static void invoke(struct runtime *rt, struct aws_client *c, const struct handle
 		struct tick_options to = {
 			.deadline_ms = handler_work_deadline(inv->deadline_ms, wall_ms())
 		};
-		result = tick_run(c, cfg, &ev, &to, &err);
+		result = handler_skip_result(&ev, *newest_done);
+		if (!result && (result = tick_run(c, cfg, &ev, &to, &err)) != NULL)
+			*newest_done = ev.minute_ms;
 	}
 	if (!result) {
 		log_failure(inv->request_id, &err);
@@ -155,6 +175,7 @@ int handler_main(void)
 	}
 
 	int rc = 0, unreachable = 0;
+	long long newest_done = HANDLER_NONE_DONE;
 	for (;;) {
 		struct runtime_invocation inv;
 		if (runtime_next(rt, &inv, &err) < 0) {
@@ -170,7 +191,7 @@ int handler_main(void)
 			continue;
 		}
 		unreachable = 0;
-		invoke(rt, c, &cfg, &inv);
+		invoke(rt, c, &cfg, &inv, &newest_done);
 		runtime_invocation_free(&inv);
 	}
 	aws_client_free(c);

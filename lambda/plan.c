@@ -1,15 +1,16 @@
 /*
  * plan.c - the tick's pure steps (see tick.h): joining the listings into
- * one entry per channel, the table's items and keys, the history matrix
- * from what BatchGetItem answered, and each live channel's payload.
+ * one entry per channel, the table's items and keys (built by app/table.c),
+ * the history matrix from what BatchGetItem answered (read by app/table.c,
+ * malformed items reported), each live channel's payload, and the result's
+ * error entries.
  */
 #include "tick.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/table.h"
 #include "metadata.h"
 
 static int cmp_channel(const void *a, const void *b)
@@ -32,7 +33,7 @@ void tick_plan_build(const struct ivs_channel *ch, size_t nch, const struct ivs_
 	for (size_t i = 0; i < nst; i++)
 		if (!st[i].state || strcmp(st[i].state, "LIVE") == 0)
 			v[n++] = (struct tick_channel){ st[i].channel_arn,
-							st[i].viewer_count > 0 ? st[i].viewer_count : 0, 1 };
+							st[i].viewer_count >= 0 ? st[i].viewer_count : -1, 1 };
 	qsort(v, n, sizeof(*v), cmp_channel);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -85,55 +86,50 @@ long long tick_expires(long long minute_ms, int retention_days)
 	return minute_ms / 1000 + (long long)retention_days * 86400;
 }
 
-static void add_n(cJSON *obj, const char *name, long long v)
+cJSON *tick_error_add(cJSON *errors, const char *arn, const char *op, const char *code,
+		     const char *message)
 {
-	char num[32];
-	snprintf(num, sizeof(num), "%lld", v);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(obj, name), "N", num);
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "channel", arn ? arn : "");
+	cJSON_AddStringToObject(e, "op", op);
+	cJSON_AddStringToObject(e, "code", code && *code ? code : "Error");
+	cJSON_AddStringToObject(e, "message", message ? message : "");
+	cJSON_AddItemToArray(errors, e);
+	return e;
 }
 
-cJSON *tick_key(const char *arn, long long minute_ms)
+void tick_requests_build(const struct tick_plan *p, long long minute_ms, int window,
+			 long long expires_s, struct tick_requests *out)
 {
-	cJSON *k = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(k, "channel"), "S", arn);
-	add_n(k, "time", minute_ms);
-	return k;
+	/* a live channel whose count IVS did not give leaves its minute empty */
+	out->n_writes = 0;
+	out->writes = xcalloc(p->n + 1, sizeof(*out->writes));
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ch[i].count >= 0)
+			out->writes[out->n_writes++] = table_put_request(p->ch[i].arn, minute_ms,
+									 p->ch[i].count, expires_s);
+	out->n_keys = window > 1 ? p->n_live * (size_t)(window - 1) : 0;
+	out->keys = xcalloc(out->n_keys + 1, sizeof(*out->keys));
+	size_t kk = 0;
+	for (size_t j = 0; j < p->n_live && window > 1; j++)
+		for (int k = 1; k < window; k++)
+			out->keys[kk++] = table_key(p->ch[p->live[j]].arn,
+						    minute_ms - (long long)k * 60000);
 }
 
-cJSON *tick_put_request(const char *arn, long long minute_ms, long long count,
-			long long expires_s)
+void tick_requests_free(struct tick_requests *r)
 {
-	cJSON *item = tick_key(arn, minute_ms);
-	add_n(item, "count", count);
-	if (expires_s > 0)
-		add_n(item, "expires", expires_s);
-	cJSON *req = cJSON_CreateObject();
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(req, "PutRequest"), "Item", item);
-	return req;
-}
-
-/* Reads {"N":"123"} as an integer into *v; -1 when absent or not a whole
- * number within long long (negative numbers are fine: pre-1970 times). */
-static int attr_n(const cJSON *item, const char *name, long long *v)
-{
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, name), "N");
-	const char *s = cJSON_IsString(n) ? n->valuestring : NULL;
-	if (!s || !*s)
-		return -1;
-	char *end;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return *end || errno ? -1 : 0;
-}
-
-static const char *attr_s(const cJSON *item, const char *name)
-{
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, name), "S");
-	return cJSON_IsString(s) ? s->valuestring : NULL;
+	for (size_t i = 0; i < r->n_writes; i++)
+		cJSON_Delete(r->writes[i]);
+	for (size_t i = 0; i < r->n_keys; i++)
+		cJSON_Delete(r->keys[i]);
+	free(r->writes);
+	free(r->keys);
+	memset(r, 0, sizeof(*r));
 }
 
 size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long long minute_ms,
-			 int window, long long *hist)
+			 int window, long long *hist, cJSON *errors)
 {
 	/* live index of each channel, for the items' lookup */
 	long *live_of = xcalloc(p->n + 1, sizeof(*live_of));
@@ -148,20 +144,24 @@ size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long lon
 	size_t used = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, items) {
-		const char *arn = attr_s(it, "channel");
-		long long t, count;
-		if (!arn || attr_n(it, "time", &t) < 0 || attr_n(it, "count", &count) < 0 ||
-		    count < 0)
+		struct table_item ti;
+		struct ivs_error e;
+		if (table_item_read(it, &ti, &e) < 0) {
+			if (errors)
+				tick_error_add(errors, table_item_channel(it), "BatchGetItem", e.code,
+					       e.message);
 			continue;
+		}
 		/* bounds first, so minute_ms - t cannot overflow */
+		long long t = ti.time_ms;
 		if (t >= minute_ms || t < minute_ms - (long long)(window - 1) * 60000 ||
 		    (minute_ms - t) % 60000 != 0)
 			continue;
 		long long k = (minute_ms - t) / 60000;
-		long i = tick_plan_find(p, arn);
+		long i = tick_plan_find(p, ti.channel);
 		if (i < 0 || live_of[i] < 0)
 			continue;
-		hist[(size_t)live_of[i] * (size_t)window + (size_t)k] = count;
+		hist[(size_t)live_of[i] * (size_t)window + (size_t)k] = ti.count;
 		used++;
 	}
 	free(live_of);

@@ -4,14 +4,15 @@
  * channels' last WINDOW_MINUTES points and send them as Timed Metadata.
  *
  * The planning steps are pure functions (tested without a network); tick_run
- * does the calls. Table items: channel (S, channel ARN, partition key), time
- * (N, epoch ms of the minute, sort key), count (N), expires (N, epoch s,
- * only with a retention). Keys are minute-aligned, so a retried invocation
- * for the same minute overwrites its items, and the history is fetched by
- * key (BatchGetItem) rather than by a Query per channel.
+ * does the calls. Table items: see app/schema.h (one per channel per
+ * minute, built and read by app/table.c). Keys are minute-aligned, so a
+ * retried invocation for the same minute overwrites its items, and the
+ * history is fetched by key (BatchGetItem) rather than by a Query per
+ * channel.
  *
- * Owns: struct tick_plan's array (tick_plan_free); the result JSON tick_run
- * returns (the caller's).
+ * Owns: struct tick_plan's arrays (tick_plan_free); struct tick_requests'
+ * items (tick_requests_free); the result JSON tick_run returns (the
+ * caller's).
  */
 #ifndef IVS_LAMBDA_TICK_H
 #define IVS_LAMBDA_TICK_H
@@ -27,7 +28,8 @@
 
 struct tick_channel {
 	const char *arn;   /* borrowed from the listings */
-	long long count;   /* the live stream's viewerCount; 0 when offline */
+	long long count;   /* the live stream's viewerCount; 0 when offline; -1 when
+			      IVS gave none (its count timed out): no item, no put */
 	int live;
 };
 
@@ -51,20 +53,36 @@ long tick_plan_find(const struct tick_plan *p, const char *arn);
 
 /* Epoch seconds an item expires at; 0 when retention_days is 0 (keep). */
 long long tick_expires(long long minute_ms, int retention_days);
-/* {"PutRequest":{"Item":{"channel":{"S":..},"time":{"N":..},"count":{"N":..}
- * [,"expires":{"N":..}]}}} */
-cJSON *tick_put_request(const char *arn, long long minute_ms, long long count,
-			long long expires_s);
-/* {"channel":{"S":..},"time":{"N":..}} */
-cJSON *tick_key(const char *arn, long long minute_ms);
+
+/* The tick's table requests: one put per channel for the minute (none for a
+ * channel whose count is -1), and the
+ * keys of each live channel's previous window-1 minutes (live channel j's
+ * minute k at keys[j * (window - 1) + k - 1]). Items and keys are built by
+ * app/table.h. */
+struct tick_requests {
+	cJSON **writes;
+	size_t n_writes;
+	cJSON **keys;
+	size_t n_keys;
+};
+void tick_requests_build(const struct tick_plan *p, long long minute_ms, int window,
+			 long long expires_s, struct tick_requests *out);
+void tick_requests_free(struct tick_requests *r);
+
+/* Appends {"channel","op","code","message"} to the result's errors (arn NULL:
+ * ""; code empty: "Error"). Returns the entry. */
+cJSON *tick_error_add(cJSON *errors, const char *arn, const char *op, const char *code,
+		      const char *message);
 
 /* History matrix: hist[j * window + k] is live channel j's count k minutes
  * before the tick (k = 0 the tick's own), or -1 when that minute has no item.
  * Fills k = 0 from the plan and k >= 1 from items (BatchGetItem answers);
- * items for unknown channels or minutes outside the window are ignored.
- * Returns the number of items used. */
+ * items for unknown channels or minutes outside the window are ignored, a
+ * malformed item (app/table.h) is left out and, when errors is not NULL,
+ * reported there (op "BatchGetItem", code "MalformedItem"). Returns the
+ * number of items used. */
 size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long long minute_ms,
-			 int window, long long *hist);
+			 int window, long long *hist, cJSON *errors);
 /* Live channel j's payload (present minutes, newest first) into out.
  * Returns the number of points sent. */
 size_t tick_payload(const long long *hist_row, int window, enum metadata_format f,

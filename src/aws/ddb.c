@@ -1,6 +1,10 @@
 /*
- * ddb.c - DynamoDB BatchWriteItem / BatchGetItem in concurrent chunks with
- * UnprocessedItems / UnprocessedKeys retried (see ddb.h).
+ * ddb.c - DynamoDB: the attribute value codec, single calls, and
+ * BatchWriteItem / BatchGetItem in concurrent chunks with UnprocessedItems /
+ * UnprocessedKeys retried (see ddb.h).
+ *
+ * Paged reads (ddb_pages_run) go in rounds too: each round sends the next
+ * page of up to max_in_flight unfinished requests at once.
  *
  * Owns: the pending lists between rounds. Every round sends the pending
  * writes and the pending reads together in one aws_ops_send, so a table
@@ -8,12 +12,105 @@
  */
 #include "ddb.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "json.h"
+#include "pager.h"
+
+/* The attribute's value as JSON for a message, cut to a readable length. */
+static void malformed(struct ivs_error *err, const char *name, const cJSON *attr,
+		      const char *want)
+{
+	if (!err)
+		return;
+	char *v = cJSON_PrintUnformatted(attr);
+	ivs_error_set_kind(err, IVS_ERR_BAD_RESPONSE, "MalformedItem",
+			   "attribute \"%s\" is %.80s%s, not %s", name, v ? v : "?",
+			   v && strlen(v) > 80 ? "..." : "", want);
+	free(v);
+}
+
+static const cJSON *attr_of(const cJSON *item, const char *name, struct ivs_error *err)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(item, name);
+	if (!a && err)
+		ivs_error_set_kind(err, IVS_ERR_BAD_RESPONSE, "MalformedItem",
+				   "item has no attribute \"%s\"", name);
+	return a;
+}
+
+int ddb_attr_string(const cJSON *item, const char *name, const char **out,
+		    struct ivs_error *err)
+{
+	const cJSON *a = attr_of(item, name, err);
+	if (!a)
+		return DDB_ATTR_ABSENT;
+	const char *s = json_str(a, "S");
+	if (!s) {
+		malformed(err, name, a, "a string ({\"S\": ...})");
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Whole numbers only, written plainly: strtoll alone would take " 5",
+ * "+5", "5.5" (as 5) and clamp "1e30"-sized digits to LLONG_MAX. */
+static int parse_whole(const char *s, long long *v)
+{
+	const char *d = *s == '-' ? s + 1 : s;
+	if (*d < '0' || *d > '9')
+		return -1;
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *end || errno ? -1 : 0;
+}
+
+int ddb_attr_integer(const cJSON *item, const char *name, long long min, long long max,
+		     long long *out, struct ivs_error *err)
+{
+	const cJSON *a = attr_of(item, name, err);
+	if (!a)
+		return DDB_ATTR_ABSENT;
+	const char *s = json_str(a, "N");
+	long long v;
+	if (!s || parse_whole(s, &v) < 0 || v < min || v > max) {
+		char want[96];
+		snprintf(want, sizeof(want), "a whole number in [%lld, %lld]", min, max);
+		malformed(err, name, a, want);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void ddb_attr_add_string(cJSON *item, const char *name, const char *value)
+{
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(item, name), "S", value);
+}
+
+void ddb_attr_add_integer(cJSON *item, const char *name, long long value)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", value);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(item, name), "N", num);
+}
+
+void ddb_op_init(struct aws_op *op, const char *operation, const cJSON *body)
+{
+	json_op_init(op, &AWS_SVC_DYNAMODB, "1.0", DDB_TARGET, operation, body);
+}
+
+int ddb_call(struct aws_client *c, const char *operation, const cJSON *body, cJSON **out,
+	     struct ivs_error *err)
+{
+	return json_call(c, &AWS_SVC_DYNAMODB, "1.0", DDB_TARGET, operation, body, out, err);
+}
 
 static size_t chunk_ops(const char *table, cJSON *const *v, size_t n, size_t per_call,
 			int is_get, const char *projection, struct aws_op **ops)
@@ -51,8 +148,7 @@ static size_t chunk_ops(const char *table, cJSON *const *v, size_t n, size_t per
 				buf_free(&expr);
 			}
 		}
-		json_op_init(&(*ops)[k], &AWS_SVC_DYNAMODB, "1.0", DDB_TARGET,
-			     is_get ? "BatchGetItem" : "BatchWriteItem", body);
+		ddb_op_init(&(*ops)[k], is_get ? "BatchGetItem" : "BatchWriteItem", body);
 		cJSON_Delete(body);
 	}
 	return nops;
@@ -172,8 +268,22 @@ static void settle_op(struct ddb_batch *b, struct aws_op *op, cJSON *const *sent
 	cJSON_Delete(res);
 }
 
-int ddb_batch_run(struct aws_client *c, struct ddb_batch *b, const struct ddb_batch_options *o,
-		  struct ivs_error *err)
+/* The entries still to send: the batch's at first, then what came back
+ * unprocessed (or failed retryably). Owned copies. */
+struct pending {
+	struct nodes writes, keys;
+};
+
+static void pending_free(struct pending *p)
+{
+	nodes_clear(&p->writes);
+	nodes_clear(&p->keys);
+	free(p->writes.v);
+	free(p->keys.v);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct ddb_batch_options batch_options(const struct ddb_batch_options *o)
 {
 	struct ddb_batch_options d = { 0 };
 	if (o)
@@ -186,7 +296,93 @@ int ddb_batch_run(struct aws_client *c, struct ddb_batch *b, const struct ddb_ba
 		d.backoff_max_ms = 2000;
 	if (d.max_rounds <= 0)
 		d.max_rounds = 20;
+	return d;
+}
 
+/* Settles the chunks sent from `sent` (per_call entries a chunk), frees the
+ * ops, and keeps what is to be sent again in next. */
+static void settle_chunks(struct ddb_batch *b, struct aws_op *ops, size_t nops,
+			  const struct nodes *sent, size_t per_call, int is_get, int may_retry,
+			  struct nodes *next, struct ivs_error *first)
+{
+	for (size_t i = 0; i < nops; i++) {
+		size_t from = i * per_call;
+		size_t cnt = sent->n - from < per_call ? sent->n - from : per_call;
+		settle_op(b, &ops[i], sent->v + from, cnt, is_get, may_retry, next, first);
+		aws_op_free(&ops[i]);
+	}
+	free(ops);
+}
+
+/* One round: every pending write and read in one aws_ops_send; *p becomes
+ * what is left for the next round. */
+static void send_round(struct aws_client *c, struct ddb_batch *b,
+		       const struct ddb_batch_options *d, struct pending *p,
+		       struct ivs_error *first)
+{
+	struct aws_op *wops = NULL, *kops = NULL;
+	size_t nw = ddb_batch_write_ops(b->table, p->writes.v, p->writes.n, &wops);
+	size_t nk = ddb_batch_get_ops(b->table, p->keys.v, p->keys.n, b->projection, &kops);
+	struct aws_op **all = xcalloc(nw + nk + 1, sizeof(*all));
+	for (size_t i = 0; i < nw; i++)
+		all[i] = &wops[i];
+	for (size_t i = 0; i < nk; i++)
+		all[nw + i] = &kops[i];
+	if (b->rounds > 0)
+		b->retries += nw + nk;
+	b->rounds++;
+	struct aws_send_options so = { .max_in_flight = d->max_in_flight,
+				       .deadline_ms = d->deadline_ms };
+	aws_ops_send(c, all, nw + nk, &so);
+	free(all);
+	int may_retry = b->rounds < (size_t)d->max_rounds;
+	struct pending next = { 0 };
+	settle_chunks(b, wops, nw, &p->writes, DDB_BATCH_WRITE_MAX, 0, may_retry, &next.writes,
+		      first);
+	settle_chunks(b, kops, nk, &p->keys, DDB_BATCH_GET_MAX, 1, may_retry, &next.keys, first);
+	pending_free(p);
+	*p = next;
+}
+
+/* The wait before the next round: exponential backoff with jitter (half
+ * fixed, half random), as DynamoDB asks for unprocessed entries. Returns
+ * why there is no next round, or NULL. */
+static const char *next_round_wait(const struct ddb_batch *b, const struct ddb_batch_options *d,
+				   double *wait)
+{
+	double cap = d->backoff_base_ms * (double)(1LL << (b->rounds < 20 ? b->rounds : 20));
+	if (cap > d->backoff_max_ms)
+		cap = d->backoff_max_ms;
+	*wait = cap / 2 + (cap / 2) * ((double)rand() / RAND_MAX);
+	if (b->rounds >= (size_t)d->max_rounds)
+		return "still unprocessed after the last retry round";
+	if (d->deadline_ms && ms_now() + (long long)*wait >= d->deadline_ms)
+		return "still unprocessed when the deadline came";
+	return NULL;
+}
+
+/* Lists every pending entry as failed, for `why`. */
+static void give_up(struct ddb_batch *b, struct pending *p, const char *why,
+		    struct ivs_error *first)
+{
+	for (size_t i = 0; i < p->writes.n; i++) {
+		fail_entry(b->failed_writes, "request", p->writes.v[i], "Unprocessed", why);
+		p->writes.v[i] = NULL;
+	}
+	for (size_t i = 0; i < p->keys.n; i++) {
+		fail_entry(b->failed_keys, "key", p->keys.v[i], "Unprocessed", why);
+		p->keys.v[i] = NULL;
+	}
+	if (!first->code[0])
+		ivs_error_set(first, "Unprocessed", "DynamoDB batch: %zu writes and %zu reads %s",
+			      p->writes.n, p->keys.n, why);
+	p->writes.n = p->keys.n = 0;
+}
+
+int ddb_batch_run(struct aws_client *c, struct ddb_batch *b, const struct ddb_batch_options *o,
+		  struct ivs_error *err)
+{
+	struct ddb_batch_options d = batch_options(o);
 	b->items = cJSON_CreateArray();
 	b->failed_writes = cJSON_CreateArray();
 	b->failed_keys = cJSON_CreateArray();
@@ -194,88 +390,24 @@ int ddb_batch_run(struct aws_client *c, struct ddb_batch *b, const struct ddb_ba
 
 	struct ivs_error first;
 	ivs_error_clear(&first);
-	struct nodes w = { 0 }, k = { 0 }, wn = { 0 }, kn = { 0 };
+	struct pending p = { 0 };
 	for (size_t i = 0; i < b->n_writes; i++)
-		nodes_push(&w, cJSON_Duplicate(b->writes[i], 1));
+		nodes_push(&p.writes, cJSON_Duplicate(b->writes[i], 1));
 	for (size_t i = 0; i < b->n_keys; i++)
-		nodes_push(&k, cJSON_Duplicate(b->keys[i], 1));
-
-	while (w.n || k.n) {
-		struct aws_op *wops = NULL, *kops = NULL;
-		size_t nw = ddb_batch_write_ops(b->table, w.v, w.n, &wops);
-		size_t nk = ddb_batch_get_ops(b->table, k.v, k.n, b->projection, &kops);
-		struct aws_op **all = xcalloc(nw + nk, sizeof(*all));
-		for (size_t i = 0; i < nw; i++)
-			all[i] = &wops[i];
-		for (size_t i = 0; i < nk; i++)
-			all[nw + i] = &kops[i];
-		if (b->rounds > 0)
-			b->retries += nw + nk;
-		b->rounds++;
-		struct aws_send_options so = { .max_in_flight = d.max_in_flight,
-					       .deadline_ms = d.deadline_ms };
-		aws_ops_send(c, all, nw + nk, &so);
-		int may_retry = b->rounds < (size_t)d.max_rounds;
-		for (size_t i = 0; i < nw; i++) {
-			size_t from = i * DDB_BATCH_WRITE_MAX;
-			size_t cnt = w.n - from < DDB_BATCH_WRITE_MAX ? w.n - from : DDB_BATCH_WRITE_MAX;
-			settle_op(b, &wops[i], w.v + from, cnt, 0, may_retry, &wn, &first);
-			aws_op_free(&wops[i]);
-		}
-		for (size_t i = 0; i < nk; i++) {
-			size_t from = i * DDB_BATCH_GET_MAX;
-			size_t cnt = k.n - from < DDB_BATCH_GET_MAX ? k.n - from : DDB_BATCH_GET_MAX;
-			settle_op(b, &kops[i], k.v + from, cnt, 1, may_retry, &kn, &first);
-			aws_op_free(&kops[i]);
-		}
-		free(all);
-		free(wops);
-		free(kops);
-		nodes_clear(&w);
-		nodes_clear(&k);
-		struct nodes t = w;
-		w = wn;
-		wn = t;
-		t = k;
-		k = kn;
-		kn = t;
-		if (!w.n && !k.n)
+		nodes_push(&p.keys, cJSON_Duplicate(b->keys[i], 1));
+	while (p.writes.n || p.keys.n) {
+		send_round(c, b, &d, &p, &first);
+		if (!p.writes.n && !p.keys.n)
 			break;
-
-		/* Exponential backoff with jitter (half fixed, half random), as
-		 * DynamoDB asks for unprocessed entries. */
-		double cap = d.backoff_base_ms * (double)(1LL << (b->rounds < 20 ? b->rounds : 20));
-		if (cap > d.backoff_max_ms)
-			cap = d.backoff_max_ms;
-		double wait = cap / 2 + (cap / 2) * ((double)rand() / RAND_MAX);
-		const char *why = NULL;
-		if (b->rounds >= (size_t)d.max_rounds)
-			why = "still unprocessed after the last retry round";
-		else if (d.deadline_ms && ms_now() + (long long)wait >= d.deadline_ms)
-			why = "still unprocessed when the deadline came";
+		double wait;
+		const char *why = next_round_wait(b, &d, &wait);
 		if (why) {
-			for (size_t i = 0; i < w.n; i++) {
-				fail_entry(b->failed_writes, "request", w.v[i], "Unprocessed", why);
-				w.v[i] = NULL;
-			}
-			for (size_t i = 0; i < k.n; i++) {
-				fail_entry(b->failed_keys, "key", k.v[i], "Unprocessed", why);
-				k.v[i] = NULL;
-			}
-			if (!first.code[0])
-				ivs_error_set(&first, "Unprocessed", "DynamoDB batch: %zu writes and %zu reads %s",
-					      w.n, k.n, why);
-			w.n = k.n = 0;
+			give_up(b, &p, why, &first);
 			break;
 		}
 		sleep_ms(wait);
 	}
-	nodes_clear(&w);
-	nodes_clear(&k);
-	free(w.v);
-	free(k.v);
-	free(wn.v);
-	free(kn.v);
+	pending_free(&p);
 
 	if (cJSON_GetArraySize(b->failed_writes) || cJSON_GetArraySize(b->failed_keys)) {
 		if (err)
@@ -291,4 +423,107 @@ void ddb_batch_free(struct ddb_batch *b)
 	cJSON_Delete(b->failed_writes);
 	cJSON_Delete(b->failed_keys);
 	b->items = b->failed_writes = b->failed_keys = NULL;
+}
+
+/* ---- paged reads ---- */
+
+struct page_stream {
+	struct aws_pager pager;   /* LastEvaluatedKey, printed, is its token */
+	cJSON *start_key;         /* ExclusiveStartKey of the next page; NULL: first page */
+};
+
+/* Takes one answered page of stream s: its items to on_page, its
+ * LastEvaluatedKey kept for the next. */
+static int take_page(struct ddb_pages *p, size_t s, struct page_stream *st, struct aws_op *op,
+		     struct ivs_error *err)
+{
+	if (op->attempts > 1)
+		p->retries += (size_t)op->attempts - 1;
+	if (op->rc < 0) {
+		*err = op->err;
+		return -1;
+	}
+	cJSON *res = json_op_result(op, err);
+	if (!res)
+		return -1;
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(res, "Items");
+	p->pages++;
+	p->items += (size_t)cJSON_GetArraySize(items);
+	p->counted += (size_t)json_num(res, "Count", 0);
+	int rc = p->on_page(p->user, s, items, err);
+	cJSON *last = cJSON_DetachItemFromObjectCaseSensitive(res, "LastEvaluatedKey");
+	cJSON_Delete(res);
+	char *token = last ? cJSON_PrintUnformatted(last) : NULL;
+	if (rc == 0)
+		rc = aws_pager_next(&st->pager, token, err);
+	free(token);
+	cJSON_Delete(st->start_key);
+	st->start_key = rc == 0 ? last : NULL;
+	if (rc < 0)
+		cJSON_Delete(last);
+	return rc;
+}
+
+/* One round: the next page of up to max_in_flight unfinished streams,
+ * from *cursor on (so every stream gets its turn). */
+static int pages_round(struct aws_client *c, struct ddb_pages *p, struct page_stream *st,
+		       size_t *cursor, struct ivs_error *err)
+{
+	size_t k = p->max_in_flight ? p->max_in_flight : 8;
+	struct aws_op *ops = xcalloc(k, sizeof(*ops));
+	struct aws_op **all = xcalloc(k, sizeof(*all));
+	size_t *which = xcalloc(k, sizeof(*which)), n = 0;
+	for (size_t i = 0; i < p->n && n < k; i++) {
+		size_t s = (*cursor + i) % p->n;
+		if (st[s].pager.done)
+			continue;
+		cJSON *body = cJSON_Duplicate(p->requests[s], 1);
+		if (st[s].start_key)
+			cJSON_AddItemToObject(body, "ExclusiveStartKey",
+					      cJSON_Duplicate(st[s].start_key, 1));
+		ddb_op_init(&ops[n], p->operation, body);
+		cJSON_Delete(body);
+		all[n] = &ops[n];
+		which[n++] = s;
+	}
+	*cursor = n ? (which[n - 1] + 1) % p->n : *cursor;
+	aws_ops_send(c, all, n, NULL);
+	int rc = 0;
+	/* in stream order, so the same table gives the same output */
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && take_page(p, which[i], &st[which[i]], &ops[i], err) < 0)
+			rc = -1;
+		aws_op_free(&ops[i]);
+	}
+	free(which);
+	free(all);
+	free(ops);
+	return n ? rc : 1;
+}
+
+int ddb_pages_run(struct aws_client *c, struct ddb_pages *p, struct ivs_error *err)
+{
+	struct page_stream *st = xcalloc(p->n ? p->n : 1, sizeof(*st));
+	p->pages = p->items = p->counted = p->retries = 0;
+	for (size_t i = 0; i < p->n; i++)
+		aws_pager_init(&st[i].pager, p->operation, "LastEvaluatedKey", 0);
+	size_t cursor = 0;
+	int rc;
+	for (;;) {
+		if (p->stop && *p->stop) {
+			rc = ivs_error_set_kind(err, IVS_ERR_INTERRUPTED, "Interrupted",
+						"DynamoDB %s: interrupted after %zu pages", p->operation,
+						p->pages);
+			break;
+		}
+		rc = pages_round(c, p, st, &cursor, err);
+		if (rc != 0)
+			break;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		aws_pager_free(&st[i].pager);
+		cJSON_Delete(st[i].start_key);
+	}
+	free(st);
+	return rc < 0 ? -1 : 0;
 }

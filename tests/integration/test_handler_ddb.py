@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The handler against a DynamoDB that leaves work unprocessed (moto never
 does): UnprocessedItems and UnprocessedKeys are sent again until done, and
-what is still unprocessed at the deadline is reported by channel, not lost.
+what is still unprocessed at the deadline is reported by channel, not lost;
+an item read back malformed is reported and left out of the history, not
+sent as 0.
 
 The fake DynamoDB here speaks just BatchWriteItem / BatchGetItem (JSON 1.0)
 on 127.0.0.1 and answers part of each request as unprocessed, as DynamoDB
@@ -9,12 +11,10 @@ does under throttling.
 """
 import json
 import os
-import sys
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
 import ivstest  # noqa: E402
 from ivstest import case, main  # noqa: E402
 from ivs_sim import IvsSim  # noqa: E402
@@ -175,6 +175,31 @@ def still_unprocessed_at_the_deadline_is_reported():
             # its viewers still got this minute's count
             assert sim.metadata()[stuck][0]["payload"] == str(chans[0]["viewers"])
             assert body["metadataSent"] == 4, body
+        finally:
+            fake.stop()
+
+
+@case
+def malformed_history_item_is_reported_not_sent():
+    with IvsSim(channels=4, live=2, seed=3) as sim:
+        live = [c for c in sim.channels() if c["live"]]
+        odd, fine = live[0], live[1]
+        fake = FakeDynamo()
+        try:
+            fake.seed(odd["arn"], MINUTE_MS - 60000, "12.5")
+            fake.seed(odd["arn"], MINUTE_MS - 120000, 6)
+            fake.seed(fine["arn"], MINUTE_MS - 60000, 5)
+            res, = run(fake, sim)
+            body = res["body"]
+            assert res["kind"] == "response", res
+            assert body["itemsWritten"] == 4 and body["metadataSent"] == 2, body
+            assert [(e["channel"], e["op"], e["code"]) for e in body["errors"]] == [
+                (odd["arn"], "BatchGetItem", "MalformedItem")], body["errors"]
+            assert '"count"' in body["errors"][0]["message"], body["errors"]
+            md = sim.metadata()
+            # the malformed minute is a gap, the older one still there
+            assert md[odd["arn"]][0]["payload"] == "%d,6" % odd["viewers"], md[odd["arn"]]
+            assert md[fine["arn"]][0]["payload"] == "%d,5" % fine["viewers"], md[fine["arn"]]
         finally:
             fake.stop()
 

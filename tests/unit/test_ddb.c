@@ -1,7 +1,10 @@
 /*
- * test_ddb.c - the DynamoDB batch builders: chunks of 25 writes and 100 keys,
- * order kept, the JSON 1.0 target and body, the projection's placeholders.
+ * test_ddb.c - the DynamoDB client's pure parts: the attribute value codec
+ * (strict numbers, absent vs malformed, what the error says, the encoders)
+ * and the batch builders: chunks of 25 writes and 100 keys, order kept, the
+ * JSON 1.0 target and body, the projection's placeholders.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,8 +116,95 @@ static void test_projection(void)
 	free_items(v, 3);
 }
 
+/* item[name]'s integer read with [min, max]; *v set only on 0. */
+static int int_of(const char *item_json, long long min, long long max, long long *v,
+		  struct ivs_error *err)
+{
+	cJSON *item = cJSON_Parse(item_json);
+	CHECK(item != NULL);
+	ivs_error_clear(err);
+	int rc = ddb_attr_integer(item, "count", min, max, v, err);
+	cJSON_Delete(item);
+	return rc;
+}
+
+static void test_codec_integer(void)
+{
+	struct ivs_error err;
+	long long v = 0;
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"42\"}}", 0, LLONG_MAX, &v, &err), 0);
+	CHECK_INTEQ(v, 42);
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"-120000\"}}", LLONG_MIN, LLONG_MAX, &v, &err), 0);
+	CHECK_INTEQ(v, -120000);
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"9223372036854775807\"}}", 0, LLONG_MAX, &v, &err), 0);
+	CHECK_INTEQ(v, LLONG_MAX);
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"-9223372036854775808\"}}", LLONG_MIN, 0, &v, &err), 0);
+	CHECK_INTEQ(v, LLONG_MIN);
+
+	/* absent: its own answer, and the error names the attribute */
+	v = 7;
+	CHECK_INTEQ(int_of("{\"time\":{\"N\":\"1\"}}", 0, LLONG_MAX, &v, &err), DDB_ATTR_ABSENT);
+	CHECK_INTEQ(v, 7);
+	CHECK_STREQ(err.code, "MalformedItem");
+	CHECK(strstr(err.message, "no attribute \"count\"") != NULL);
+
+	/* present but not a whole number in range: -1, value untouched */
+	const char *bad[] = { "\"12.5\"", "\"1e3\"", "\"+5\"", "\" 5\"", "\"5 \"", "\"\"", "\"-\"",
+			      "\"0x10\"", "\"99999999999999999999\"", "\"-1\"", "5" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char json[128];
+		snprintf(json, sizeof(json), "{\"count\":{\"N\":%s}}", bad[i]);
+		v = 7;
+		CHECK_INTEQ(int_of(json, 0, LLONG_MAX, &v, &err), -1);
+		CHECK_INTEQ(v, 7);
+		CHECK_STREQ(err.code, "MalformedItem");
+		CHECK_INTEQ(err.kind, IVS_ERR_BAD_RESPONSE);
+	}
+	CHECK_INTEQ(int_of("{\"count\":{\"S\":\"3\"}}", 0, LLONG_MAX, &v, &err), -1);
+	/* the message says which attribute, what it held and what was wanted */
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"12.5\"}}", 0, 100, &v, &err), -1);
+	CHECK_STREQ(err.message,
+		    "attribute \"count\" is {\"N\":\"12.5\"}, not a whole number in [0, 100]");
+	/* range is the caller's */
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"101\"}}", 0, 100, &v, &err), -1);
+	CHECK_INTEQ(int_of("{\"count\":{\"N\":\"100\"}}", 0, 100, &v, &err), 0);
+	/* err may be NULL */
+	cJSON *item = cJSON_Parse("{\"count\":{\"N\":\"x\"}}");
+	CHECK_INTEQ(ddb_attr_integer(item, "count", 0, 10, &v, NULL), -1);
+	CHECK_INTEQ(ddb_attr_integer(item, "other", 0, 10, &v, NULL), DDB_ATTR_ABSENT);
+	cJSON_Delete(item);
+}
+
+static void test_codec_string_and_encoders(void)
+{
+	cJSON *item = cJSON_CreateObject();
+	ddb_attr_add_string(item, "channel", "arn:x");
+	ddb_attr_add_integer(item, "time", -60000);
+	ddb_attr_add_integer(item, "big", LLONG_MAX);
+	char *s = cJSON_PrintUnformatted(item);
+	CHECK_STREQ(s, "{\"channel\":{\"S\":\"arn:x\"},\"time\":{\"N\":\"-60000\"},"
+		       "\"big\":{\"N\":\"9223372036854775807\"}}");
+	free(s);
+	const char *v = NULL;
+	struct ivs_error err;
+	CHECK_INTEQ(ddb_attr_string(item, "channel", &v, &err), 0);
+	CHECK_STREQ(v, "arn:x");
+	long long n = 0;
+	CHECK_INTEQ(ddb_attr_integer(item, "big", 0, LLONG_MAX, &n, &err), 0); /* round trip */
+	CHECK_INTEQ(n, LLONG_MAX);
+	v = NULL;
+	CHECK_INTEQ(ddb_attr_string(item, "time", &v, &err), -1);
+	CHECK(v == NULL);
+	CHECK_STREQ(err.message, "attribute \"time\" is {\"N\":\"-60000\"}, not a string ({\"S\": ...})");
+	CHECK_INTEQ(ddb_attr_string(item, "nope", &v, &err), DDB_ATTR_ABSENT);
+	CHECK_INTEQ(ddb_attr_string(NULL, "channel", &v, NULL), DDB_ATTR_ABSENT);
+	cJSON_Delete(item);
+}
+
 int main(void)
 {
+	test_codec_integer();
+	test_codec_string_and_encoders();
 	test_chunking();
 	test_projection();
 	return CHECK_DONE();

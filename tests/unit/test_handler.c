@@ -1,12 +1,16 @@
 /*
  * test_handler.c - the handler's pure parts: the event's time (strict
  * ISO-8601, flooring to the minute), the metadata payload in both formats
- * and its 1 KB cap, the tick's plan from fixed listings, items and keys,
- * the history matrix, settings from the environment, the work deadline.
+ * and its 1 KB cap, the tick's plan from fixed listings, its table
+ * requests, the history matrix (malformed items reported; far, negative and
+ * odd numbers), settings from the environment, the work deadline.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/table.h"
+#include "aws/json.h"
 #include "check.h"
 #include "lambda/config.h"
 #include "lambda/event.h"
@@ -190,28 +194,27 @@ static void test_plan(void)
 	CHECK_INTEQ(tick_plan_find(&p, ARN("c")), 2);
 	CHECK_INTEQ(tick_plan_find(&p, ARN("zz")), -1);
 
-	/* items and keys */
+	/* the table requests: every channel's item, the live ones' previous minutes */
 	const long long minute = 1795543620000LL;
 	CHECK_INTEQ(tick_expires(minute, 0), 0);
 	CHECK_INTEQ(tick_expires(minute, 7), 1795543620LL + 7 * 86400);
-	cJSON *req = tick_put_request(ARN("b"), minute, 7, 0);
-	char *s = cJSON_PrintUnformatted(req);
-	CHECK_STREQ(s, "{\"PutRequest\":{\"Item\":{\"channel\":{\"S\":\"" ARN("b") "\"},"
-		       "\"time\":{\"N\":\"1795543620000\"},\"count\":{\"N\":\"7\"}}}}");
-	free(s);
-	cJSON_Delete(req);
-	req = tick_put_request(ARN("b"), minute, 0, tick_expires(minute, 30));
-	s = cJSON_PrintUnformatted(req);
-	CHECK_STREQ(s, "{\"PutRequest\":{\"Item\":{\"channel\":{\"S\":\"" ARN("b") "\"},"
-		       "\"time\":{\"N\":\"1795543620000\"},\"count\":{\"N\":\"0\"},"
+	struct tick_requests rq;
+	tick_requests_build(&p, minute, 3, tick_expires(minute, 30), &rq);
+	CHECK_INTEQ(rq.n_writes, 4);
+	CHECK_INTEQ(rq.n_keys, 4);
+	char *s = cJSON_PrintUnformatted(rq.writes[3]);
+	CHECK_STREQ(s, "{\"PutRequest\":{\"Item\":{\"channel\":{\"S\":\"" ARN("d") "\"},"
+		       "\"time\":{\"N\":\"1795543620000\"},\"count\":{\"N\":\"3\"},"
 		       "\"expires\":{\"N\":\"1798135620\"}}}}");
 	free(s);
-	cJSON_Delete(req);
-	cJSON *key = tick_key(ARN("d"), minute - 60000);
-	s = cJSON_PrintUnformatted(key);
-	CHECK_STREQ(s, "{\"channel\":{\"S\":\"" ARN("d") "\"},\"time\":{\"N\":\"1795543560000\"}}");
+	s = cJSON_PrintUnformatted(rq.keys[3]); /* live channel 1 (d), 2 minutes back */
+	CHECK_STREQ(s, "{\"channel\":{\"S\":\"" ARN("d") "\"},\"time\":{\"N\":\"1795543500000\"}}");
 	free(s);
-	cJSON_Delete(key);
+	tick_requests_free(&rq);
+	tick_requests_build(&p, minute, 1, 0, &rq); /* window 1: nothing to read back */
+	CHECK_INTEQ(rq.n_writes, 4);
+	CHECK_INTEQ(rq.n_keys, 0);
+	tick_requests_free(&rq);
 
 	/* the history from what BatchGetItem answered */
 	const char *items_json =
@@ -230,10 +233,19 @@ static void test_plan(void)
 		"]";
 	cJSON *items = cJSON_Parse(items_json);
 	long long hist[2 * 5];
-	CHECK_INTEQ(tick_history_fill(&p, items, minute, 5, hist), 3);
+	cJSON *errors = cJSON_CreateArray();
+	CHECK_INTEQ(tick_history_fill(&p, items, minute, 5, hist, errors), 3);
 	long long want[10] = { 7, 5, -1, 4, -1, 3, 2, -1, -1, -1 };
 	for (int i = 0; i < 10; i++)
 		CHECK_INTEQ(hist[i], want[i]);
+	/* the malformed item is reported, with its channel; the others are not */
+	CHECK_INTEQ(cJSON_GetArraySize(errors), 1);
+	const cJSON *e = cJSON_GetArrayItem(errors, 0);
+	CHECK_STREQ(json_str(e, "channel"), ARN("d"));
+	CHECK_STREQ(json_str(e, "op"), "BatchGetItem");
+	CHECK_STREQ(json_str(e, "code"), "MalformedItem");
+	CHECK(strstr(json_str(e, "message"), "\"count\"") != NULL);
+	cJSON_Delete(errors);
 	struct buf b = BUF_INIT;
 	CHECK_INTEQ(tick_payload(hist, 5, METADATA_TEXT, "2026-11-24T18:07:00Z", &b), 3);
 	CHECK_STREQ(buf_cstr(&b), "7,5,4");
@@ -241,7 +253,7 @@ static void test_plan(void)
 	CHECK_STREQ(buf_cstr(&b), "{\"viewers\":3,\"history\":[3,2],\"at\":\"2026-11-24T18:07:00Z\"}");
 	/* window 1: only the tick's own count */
 	long long h1[2];
-	CHECK_INTEQ(tick_history_fill(&p, items, minute, 1, h1), 0);
+	CHECK_INTEQ(tick_history_fill(&p, items, minute, 1, h1, NULL), 0);
 	CHECK_INTEQ(h1[0], 7);
 	CHECK_INTEQ(h1[1], 3);
 	buf_free(&b);
@@ -346,6 +358,188 @@ static void test_deadline(void)
 	CHECK_INTEQ(handler_work_deadline(now - 10, now), now - 10);           /* already past */
 }
 
+/* Regressions found reviewing the history matrix: item times far from the
+ * tick's minute (no signed overflow), a minute before 1970 (negative times
+ * are real keys), and numbers that are not whole in-range integers. */
+#define REVIEW_ARN ARN("review")
+
+/* One live channel (9 viewers) and the history read for it. */
+struct one_live {
+	struct tick_plan p;
+	struct ivs_stream s;
+	struct ivs_channel c;
+	long long hist[5];
+	int malformed;     /* items reported by the last fill */
+};
+
+static void one_live_init(struct one_live *f)
+{
+	f->c = (struct ivs_channel){ REVIEW_ARN, "review", NULL };
+	f->s = (struct ivs_stream){ REVIEW_ARN, "LIVE", 9 };
+	tick_plan_build(&f->c, 1, &f->s, 1, &f->p);
+	f->malformed = -1;
+}
+
+/* The history from items_json; returns the items used. */
+static size_t fill(struct one_live *f, const char *items_json, long long minute)
+{
+	cJSON *items = cJSON_Parse(items_json);
+	CHECK(items != NULL);
+	cJSON *errors = cJSON_CreateArray();
+	size_t used = tick_history_fill(&f->p, items, minute, 5, f->hist, errors);
+	f->malformed = cJSON_GetArraySize(errors);
+	cJSON_Delete(errors);
+	cJSON_Delete(items);
+	return used;
+}
+
+/* `minute_ms - t` overflowed (UBSan: signed integer overflow) for an item
+ * whose time is near LLONG_MAX when the minute is negative, or near
+ * LLONG_MIN when it is positive. Such items are simply outside the window. */
+static void test_history_far_times(void)
+{
+	struct one_live f;
+	one_live_init(&f);
+	CHECK_INTEQ(fill(&f,
+			 "[{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"9223372036854775807\"},"
+			 "\"count\":{\"N\":\"5\"}}]",
+			 -60000), 0);
+	CHECK_INTEQ(f.malformed, 0);
+	CHECK_INTEQ(fill(&f,
+			 "[{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"-9223372036854775808\"},"
+			 "\"count\":{\"N\":\"5\"}}]",
+			 1795543620000LL), 0);
+	CHECK_INTEQ(f.malformed, 0);
+	CHECK_INTEQ(f.hist[0], 9);
+	for (int k = 1; k < 5; k++)
+		CHECK_INTEQ(f.hist[k], -1);
+	tick_plan_free(&f.p);
+}
+
+/* A tick for a minute before 1970 asks for keys with negative times (the
+ * event parser and event_floor_minute accept them); the items answered for
+ * those keys were dropped as "malformed", so the history was always empty. */
+static void test_history_negative_minute(void)
+{
+	struct one_live f;
+	one_live_init(&f);
+	CHECK_INTEQ(fill(&f,
+			 "[{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"-120000\"},"
+			 "\"count\":{\"N\":\"4\"}},"
+			 "{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"-60000\"},"
+			 "\"count\":{\"N\":\"6\"}}]",
+			 0), 2);
+	CHECK_INTEQ(f.malformed, 0);
+	CHECK_INTEQ(f.hist[0], 9);
+	CHECK_INTEQ(f.hist[1], 6);
+	CHECK_INTEQ(f.hist[2], 4);
+	CHECK_INTEQ(f.hist[3], -1);
+	tick_plan_free(&f.p);
+}
+
+/* Numbers that are not whole in-range integers are not counts: a count
+ * beyond long long was clamped by strtoll to LLONG_MAX and sent as
+ * 9223372036854775807 viewers. */
+static void test_history_odd_numbers(void)
+{
+	struct one_live f;
+	one_live_init(&f);
+	const long long minute = 1795543620000LL;
+	CHECK_INTEQ(fill(&f,
+			 "["
+			 "{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"1795543560000\"},"
+			 "\"count\":{\"N\":\"99999999999999999999\"}},"
+			 "{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"1795543500000\"},"
+			 "\"count\":{\"N\":\"12.5\"}},"
+			 "{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"1795543440000\"},"
+			 "\"count\":{\"N\":\"1e3\"}},"
+			 "{\"channel\":{\"S\":\"" REVIEW_ARN "\"},\"time\":{\"N\":\"1795543380000\"},"
+			 "\"count\":{\"N\":\"3\"}}"
+			 "]",
+			 minute), 1);
+	CHECK_INTEQ(f.malformed, 3); /* each reported, none read as a count */
+	CHECK_INTEQ(f.hist[0], 9);
+	CHECK_INTEQ(f.hist[1], -1);
+	CHECK_INTEQ(f.hist[2], -1);
+	CHECK_INTEQ(f.hist[3], -1);
+	CHECK_INTEQ(f.hist[4], 3);
+	tick_plan_free(&f.p);
+}
+
+/* viewerCount -1 (IVS's count timed out): the channel is live, its count
+ * -1, and it gets no item: never stored as 0. */
+static void test_count_unavailable(void)
+{
+	struct ivs_channel ch[] = { { ARN("a"), "a", NULL }, { ARN("b"), "b", NULL } };
+	struct ivs_stream st[] = { { ARN("a"), "LIVE", -1 }, { ARN("b"), "LIVE", 4 } };
+	struct tick_plan p;
+	tick_plan_build(ch, 2, st, 2, &p);
+	CHECK_INTEQ(p.n_live, 2);
+	CHECK_INTEQ(p.ch[0].count, -1);
+	CHECK_INTEQ(p.ch[1].count, 4);
+	struct tick_requests rq;
+	tick_requests_build(&p, 1795543620000LL, 2, 0, &rq);
+	CHECK_INTEQ(rq.n_writes, 1); /* b only */
+	CHECK_STREQ(table_item_channel(cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(rq.writes[0], "PutRequest"), "Item")),
+		    ARN("b"));
+	CHECK_INTEQ(rq.n_keys, 2); /* both live channels' previous minute is still read */
+	tick_requests_free(&rq);
+	/* the history's own minute stays a gap, and an older gap is left out */
+	long long hist[4];
+	tick_history_fill(&p, NULL, 1795543620000LL, 2, hist, NULL);
+	CHECK_INTEQ(hist[0], -1); /* a, this minute */
+	CHECK_INTEQ(hist[1], -1); /* a, the minute before (no item read) */
+	CHECK_INTEQ(hist[2], 4);  /* b, this minute */
+	long long row[4] = { 12, -1, 9, 7 };
+	struct buf out = BUF_INIT;
+	CHECK_INTEQ(tick_payload(row, 4, METADATA_TEXT, "2026-11-24T18:07:00Z", &out), 3);
+	CHECK_STREQ(buf_cstr(&out), "12,9,7");
+	buf_free(&out);
+	tick_plan_free(&p);
+	/* a repeated stream entry with a count wins over the one without */
+	struct ivs_stream st2[] = { { ARN("a"), "LIVE", -1 }, { ARN("a"), "LIVE", 5 } };
+	tick_plan_build(ch, 1, st2, 2, &p);
+	CHECK_INTEQ(p.n, 1);
+	CHECK_INTEQ(p.ch[0].count, 5);
+	tick_plan_free(&p);
+}
+
+/* One tick at a time: an event runs only when its minute is newer than the
+ * newest one the process completed. */
+static void test_skip(void)
+{
+	struct tick_event ev = { .minute_ms = 1795543620000LL };
+	snprintf(ev.minute_iso, sizeof(ev.minute_iso), "2026-11-24T18:07:00Z");
+	CHECK(handler_skip_result(&ev, HANDLER_NONE_DONE) == NULL);
+	CHECK(handler_skip_result(&ev, ev.minute_ms - 60000) == NULL);
+	cJSON *r = handler_skip_result(&ev, ev.minute_ms); /* the same minute again */
+	CHECK(r != NULL);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "skipped")));
+	CHECK_STREQ(json_str(r, "newestCompleted"), "2026-11-24T18:07:00Z");
+	CHECK_STREQ(json_str(r, "minute"), "2026-11-24T18:07:00Z");
+	cJSON_Delete(r);
+	r = handler_skip_result(&ev, ev.minute_ms + 60000); /* a late one */
+	CHECK_STREQ(json_str(r, "newestCompleted"), "2026-11-24T18:08:00Z");
+	CHECK_INTEQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "errors")), 0);
+	cJSON_Delete(r);
+}
+
+/* IVS's errors carry their message in exceptionMessage: the error reads it,
+ * not the raw body. */
+static void test_ivs_error_message(void)
+{
+	struct ivs_error e;
+	ivs_error_clear(&e);
+	const char *body = "{\"exceptionMessage\":\"Request rate exceeded for ListStreams\"}";
+	json_read_error(body, strlen(body), &e);
+	CHECK_STREQ(e.message, "Request rate exceeded for ListStreams");
+	ivs_error_clear(&e);
+	body = "{\"message\":\"m\",\"exceptionMessage\":\"x\"}";
+	json_read_error(body, strlen(body), &e);
+	CHECK_STREQ(e.message, "m");
+}
+
 int main(void)
 {
 	test_iso8601();
@@ -356,5 +550,11 @@ int main(void)
 	test_config();
 	test_pacing();
 	test_deadline();
+	test_history_far_times();
+	test_history_negative_minute();
+	test_history_odd_numbers();
+	test_count_unavailable();
+	test_skip();
+	test_ivs_error_message();
 	return CHECK_DONE();
 }
