@@ -7,7 +7,8 @@ set -euo pipefail
 
 APT_PACKAGES=(build-essential cmake pkg-config clang
   libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev libxml2-dev libzip-dev
-  zip unzip valgrind ca-certificates)
+  zip unzip valgrind ca-certificates
+  musl-tools dpkg-dev linux-libc-dev autoconf automake libtool strace file)  # the static Lambda bootstrap (scripts/static-deps.sh)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
