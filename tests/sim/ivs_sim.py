@@ -6,15 +6,24 @@ It speaks IVS's REST-JSON protocol as botocore's service model describes it
 (operations found by requestUri, requests validated against the input shapes,
 responses shaped like the output shapes, modeled errors with their HTTP status),
 verifies the SigV4 signature of every API request, paginates with opaque
-tokens, enforces the PutMetadata limits (1 KB payload, 5/s per channel, 155/s
-per account, sliding one-second windows) and keeps the state a test wants to
-look at: channels, which of them are live with how many viewers, and the timed
-metadata each channel received.
+tokens, enforces IVS's documented call-rate quotas (5/s for ListChannels,
+ListStreams, GetChannel, GetStream and CreateChannel, per account; PutMetadata
+5/s per channel and 155/s per account; 1 KB payloads; sliding one-second
+windows, throttled calls not counted), answers after a configurable latency
+(each request on its own thread, so a slow answer delays no other), and keeps
+the state a test wants to look at: channels, which of them are live with how
+many viewers, and the timed metadata each channel received.
+
+With hls=True (--hls) each live channel's playbackUrl is a live HLS stream
+served here (a looped test picture, see hls.py), and every PutMetadata
+accepted goes into that stream as ID3 timed metadata, in the segment being
+made when it arrived.
 
 Only ever binds 127.0.0.1.
 
 Subprocess:
-    python3 tests/sim/ivs_sim.py --port 0 --port-file F --channels 10 --live 4 --seed 1
+    python3 tests/sim/ivs_sim.py --port 0 --port-file F --channels 10 --live 4 --seed 1 \
+        [--latency-ms 30] [--op-rate ListStreams=50] [--hls]
     (prints its URL on stdout, writes it to F, runs until SIGTERM/SIGINT)
 
 Module:
@@ -26,6 +35,7 @@ Control API (unsigned, never faulted), JSON in and out:
     GET  /_sim/state                  channels, tick, limits, faults
     POST /_sim/channels               {"count":N,"live":M,"viewers":[..]|"seed":S}
     POST /_sim/channel/<id or ARN>    {"live":bool,"viewers":n,"health":"HEALTHY"}
+                                      (viewers -1: IVS's "count timed out")
     POST /_sim/tick                   {"n":1} audiences move one (or n) steps
     GET  /_sim/metadata[?channel=ARN] {ARN: [{"time","t","payload"}...]}
     GET  /_sim/stats                  requests per operation, throttled, injected
@@ -33,7 +43,14 @@ Control API (unsigned, never faulted), JSON in and out:
                                        "delay_ms":[min,max],"seed":1,
                                        "ops":["PutMetadata"],"sequence":["throttle"]}
     POST /_sim/config                 {"account_rate":155,"channel_rate":5,
+                                       "op_rates":{"ListStreams":5,...},"latency_ms":0,
                                        "metadata_max_bytes":1024,"max_skew_seconds":0}
+    GET  /_sim/hls[?channel=ARN]      (--hls) per live channel: playlist URL, the
+                                       window's media sequences, what went into
+                                       which segment
+HLS (--hls only; no signature, no faults, no latency; CORS *):
+    GET  /api/video/v1/<region>.<account>.channel.<id>.m3u8   live media playlist
+    GET  /api/video/v1/seg/<id>/<streamId>/<n>.ts             segment n
     POST /_sim/credentials            {"accessKeyId":..,"secretAccessKey":..}
     POST /_sim/reset                  back to the start configuration
 """
@@ -56,9 +73,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import hls as _hls
 from loopback import TrackingServer, control_call
 
-# The tests' credentials (the same values as tests/lib/ivstest.py).
+# The tests' credentials (the same values as tests/integration/ivstest.py).
 TEST_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TEST_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 try:  # keep in step with ivstest when it is importable
@@ -75,6 +93,10 @@ SIG_MISMATCH = ("The request signature we calculated does not match the signatur
                 "Consult the service documentation for details.")
 CORAL_SERVICE = ":http://internal.amazon.com/coral/com.amazon.coral.service/"
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# IVS's API call-rate quotas (calls per second per account and region; "not
+# adjustable"). PutMetadata's are account_rate and channel_rate.
+DEFAULT_OP_RATES = {"ListChannels": 5, "ListStreams": 5, "GetChannel": 5, "GetStream": 5, "CreateChannel": 5}
+HLS_PREFIX = "/api/video/v1/"
 
 
 # --------------------------------------------------------------------------
@@ -399,13 +421,18 @@ class SlidingWindow:
 class SimState:
     def __init__(self, channels=0, live=None, seed=0, viewers=None, account_rate=155, channel_rate=5,
                  region=DEFAULT_REGION, account=DEFAULT_ACCOUNT, metadata_max_bytes=1024,
-                 max_skew_seconds=0, verify_signatures=True):
+                 max_skew_seconds=0, verify_signatures=True, op_rates=None, latency_ms=0, hls=None):
         self.lock = threading.RLock()
         self.region = region
         self.account = account
+        self.hls = hls          # hls.LiveHls when the streams are served, else None
+        self.hls_base = None    # the sim's URL once listening (playback URLs point here)
         self.initial = {"count": channels, "live": live, "seed": seed, "viewers": viewers}
+        rates = dict(DEFAULT_OP_RATES)
+        rates.update(op_rates or {})
         self.initial_limits = {"account_rate": account_rate, "channel_rate": channel_rate,
-                               "metadata_max_bytes": metadata_max_bytes, "max_skew_seconds": max_skew_seconds}
+                               "metadata_max_bytes": metadata_max_bytes, "max_skew_seconds": max_skew_seconds,
+                               "op_rates": rates, "latency_ms": latency_ms}
         self.verify_signatures = verify_signatures
         self.token_key = os.urandom(16)
         self.faults = FaultPlan()
@@ -416,7 +443,7 @@ class SimState:
     def reset(self):
         with self.lock:
             for k, v in self.initial_limits.items():
-                setattr(self, k, v)
+                setattr(self, k, dict(v) if isinstance(v, dict) else v)
             self.faults.configure({})
             self.secrets = {TEST_KEY_ID: TEST_SECRET}
             self.create_channels(**self.initial)
@@ -425,9 +452,15 @@ class SimState:
         self.metadata = collections.OrderedDict()
         self.account_window = SlidingWindow()
         self.channel_windows = {}
+        self.op_windows = collections.defaultdict(SlidingWindow)
         self.stats = {"requests": collections.Counter(), "responses": collections.Counter(),
                       "errors": collections.Counter(), "throttled": 0,
-                      "injected": collections.Counter(), "delayed": 0, "metadata_recorded": 0}
+                      "throttled_by_op": collections.Counter(),
+                      "errors_by_op": collections.defaultdict(collections.Counter),
+                      "injected": collections.Counter(), "delayed": 0, "metadata_recorded": 0,
+                      "hls": collections.Counter()}
+        if self.hls is not None:
+            self.hls.clear()
 
     def _channel_id(self, i):
         return "sim%09d" % i
@@ -467,6 +500,8 @@ class SimState:
         c.start_time = started if started is not None else time.time()
 
     def playback_url(self, c):
+        if self.hls is not None and self.hls_base:
+            return "%s%s%s.%s.channel.%s.m3u8" % (self.hls_base, HLS_PREFIX, self.region, self.account, c.id)
         h = hashlib.sha256(self.account.encode()).hexdigest()[:12]
         return ("https://%s.%s.playback.live-video.net/api/video/v1/%s.%s.channel.%s.m3u8"
                 % (h, self.region, self.region, self.account, c.id))
@@ -495,7 +530,8 @@ class SimState:
             if c is None:
                 raise KeyError(ident)
             if viewers is not None:
-                c.viewers = max(0, int(viewers))
+                # -1 is IVS's own "the count request timed out"; other negatives clamp
+                c.viewers = -1 if int(viewers) == -1 else max(0, int(viewers))
             if health is not None:
                 c.health = health
             if live is not None:
@@ -527,8 +563,10 @@ class SimState:
             return {"region": self.region, "account": self.account, "seed": self.seed,
                     "tick": self.tick_count,
                     "limits": {"account_rate": self.account_rate, "channel_rate": self.channel_rate,
+                               "op_rates": dict(self.op_rates), "latency_ms": self.latency_ms,
                                "metadata_max_bytes": self.metadata_max_bytes,
                                "max_skew_seconds": self.max_skew_seconds},
+                    "hls": self.hls is not None,
                     "faults": self.faults.config, "verify_signatures": self.verify_signatures,
                     "channels": [self.channel_view(c) for c in self.channels.values()]}
 
@@ -546,15 +584,25 @@ class SimState:
             s = self.stats
             return {"requests": dict(s["requests"]), "responses": {str(k): v for k, v in s["responses"].items()},
                     "errors": dict(s["errors"]), "throttled": s["throttled"],
-                    "injected": dict(s["injected"]), "delayed": s["delayed"],
+                    "throttled_by_op": dict(s["throttled_by_op"]),
+                    "errors_by_op": {op: dict(c) for op, c in s["errors_by_op"].items()},
+                    "injected": dict(s["injected"]), "delayed": s["delayed"], "hls": dict(s["hls"]),
                     "metadata_recorded": s["metadata_recorded"],
                     "total_requests": sum(s["requests"].values())}
 
     def configure(self, cfg):
         with self.lock:
-            for k in ("account_rate", "channel_rate", "metadata_max_bytes", "max_skew_seconds"):
+            for k in ("account_rate", "channel_rate", "metadata_max_bytes", "max_skew_seconds", "latency_ms"):
                 if k in cfg:
+                    if not isinstance(cfg[k], (int, float)) or isinstance(cfg[k], bool) or cfg[k] < 0:
+                        raise ValueError("%s must be a number >= 0" % k)
                     setattr(self, k, cfg[k])
+            for op, rate in (cfg.get("op_rates") or {}).items():
+                if op not in DEFAULT_OP_RATES:
+                    raise ValueError("no call-rate quota for %r (have %s)" % (op, ", ".join(DEFAULT_OP_RATES)))
+                if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate <= 0:
+                    raise ValueError("op_rates.%s must be a number > 0" % op)
+                self.op_rates[op] = rate
             if "verify_signatures" in cfg:
                 self.verify_signatures = bool(cfg["verify_signatures"])
 
@@ -679,19 +727,61 @@ class SimState:
             w = self.channel_windows.setdefault(c.arn, SlidingWindow())
             # both windows must admit the call; only admitted calls count
             if w.count(now) >= self.channel_rate:
-                self.stats["throttled"] += 1
-                raise modeled_error("ThrottlingException", "Request rate exceeded for channel %s: "
-                                    "limit %s per second" % (c.arn, self.channel_rate))
+                raise self._throttled("PutMetadata", "Request rate exceeded for channel %s: limit %s per "
+                                      "second" % (c.arn, self.channel_rate))
             if self.account_window.count(now) >= self.account_rate:
-                self.stats["throttled"] += 1
-                raise modeled_error("ThrottlingException", "Request rate exceeded for the account: "
-                                    "limit %s per second" % self.account_rate)
+                raise self._throttled("PutMetadata", "Request rate exceeded for PutMetadata in this account: "
+                                      "limit %s per second" % self.account_rate)
             w.times.append(now)
             self.account_window.times.append(now)
             t = time.time()
             self.metadata.setdefault(c.arn, []).append({"time": iso8601(t), "t": t, "payload": data})
             self.stats["metadata_recorded"] += 1
+            if self.hls is not None:
+                self.hls.insert((c.id, c.stream_id), c.start_time, data, t)
             return 204, None
+
+    # -- the call-rate quotas
+    def _throttled(self, op, message):
+        self.stats["throttled"] += 1
+        self.stats["throttled_by_op"][op] += 1
+        return modeled_error("ThrottlingException", message)
+
+    def admit(self, op, arrived):
+        """Counts a call of `op` (arrived: its time.monotonic() on arrival)
+        against its quota, or raises the 429 IVS answers; a throttled call
+        does not count."""
+        with self.lock:
+            rate = self.op_rates.get(op)
+            if rate is None:
+                return
+            w = self.op_windows[op]
+            now = max(arrived, w.times[-1] if w.times else arrived)  # keeps the window ordered
+            if w.count(now) >= rate:
+                raise self._throttled(op, "Request rate exceeded for %s: limit %s per second" % (op, rate))
+            w.times.append(now)
+
+    # -- the HLS streams (hls is set)
+    def hls_channel(self, cid):
+        """(stream key, start time) of a live channel by id, else None."""
+        with self.lock:
+            c = self.find(cid)
+            if c is None or not c.live:
+                return None
+            return (c.id, c.stream_id), c.start_time
+
+    def hls_view(self, channel=None):
+        out = {}
+        with self.lock:
+            chans = [c for c in self.channels.values() if c.live
+                     and (not channel or channel in (c.arn, c.id))]
+            chans = [(c.arn, c.id, c.stream_id, c.start_time, self.playback_url(c)) for c in chans]
+        now = time.time()
+        for arn, cid, sid, start, url in chans:
+            first, last = self.hls.window_of((cid, sid), start, now)
+            out[arn] = {"playbackUrl": url, "streamId": sid, "firstMediaSequence": first,
+                        "lastMediaSequence": last, "inserted": self.hls.inserted((cid, sid), start, now)}
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -729,7 +819,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._dispatch()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -778,6 +868,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/_sim/") or path == "/_sim":
                 self._control(path, body)
+            elif path.startswith(HLS_PREFIX) and sim.state.hls is not None:
+                self._hls(path)
             else:
                 self._api(path, body)
         except _Drop:
@@ -798,7 +890,17 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
 
     # -- the IVS API
+    def _answer_after(self, started):
+        """Holds the answer until latency_ms after the request arrived (this
+        thread only: other requests go on meanwhile)."""
+        with self.server.sim.state.lock:
+            latency = self.server.sim.state.latency_ms / 1000.0
+        left = started + latency - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+
     def _api(self, path, body):
+        started = time.monotonic()
         sim = self.server.sim
         st = sim.state
         op = sim.ops.get((self.command, path))
@@ -828,6 +930,7 @@ class _Handler(BaseHTTPRequestHandler):
                                    "request (injected).")
                 if kind == "throttle":
                     raise ApiError(429, "ThrottlingException", "Request rate exceeded (injected).")
+            st.admit(op.name, started)
             try:
                 params = json.loads(body.decode("utf-8")) if body.strip() else {}
             except ValueError:
@@ -841,12 +944,53 @@ class _Handler(BaseHTTPRequestHandler):
             status, out = handler(params)
             with st.lock:
                 st.stats["responses"][status] += 1
+            self._answer_after(started)
             self._send(status, out)
         except ApiError as e:
             with st.lock:
                 st.stats["responses"][e.status] += 1
                 st.stats["errors"][e.code] += 1
+                st.stats["errors_by_op"][op.name if op else "?"][e.code] += 1
+            self._answer_after(started)
             self._send_error(e)
+
+    # -- the HLS streams (--hls): what a player fetches from playbackUrl
+    def _hls(self, path):
+        st = self.server.sim.state
+        cors = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers": "*", "Access-Control-Expose-Headers": "Content-Length"}
+        if self.command == "OPTIONS":
+            return self._send(204, None, dict(cors, **{"Access-Control-Max-Age": "600"}))
+        if self.command not in ("GET", "HEAD"):
+            return self._send(405, b"method not allowed\n", dict(cors, Allow="GET, HEAD, OPTIONS"),
+                              "text/plain")
+        rest = path[len(HLS_PREFIX):]
+        m = re.match(r"^([a-z0-9-]+)\.(\d+)\.channel\.([A-Za-z0-9]+)\.m3u8$", rest)
+        seg = re.match(r"^seg/([A-Za-z0-9]+)/([A-Za-z0-9-]+)/(\d+)\.ts$", rest)
+        now = time.time()
+        found = None
+        if m and (m.group(1), m.group(2)) == (st.region, st.account):
+            found = st.hls_channel(m.group(3))
+            if found:
+                key, start = found
+                body = st.hls.playlist(key, start, now, lambda n: "seg/%s/%s/%d.ts" % (key[0], key[1], n))
+                with st.lock:
+                    st.stats["hls"]["playlists"] += 1
+                return self._send(200, body.encode(), dict(cors, **{"Cache-Control": "max-age=0, no-cache"}),
+                                  "application/vnd.apple.mpegurl")
+        elif seg:
+            found = st.hls_channel(seg.group(1))
+            if found and found[0][1] == seg.group(2):
+                data = st.hls.segment(found[0], found[1], int(seg.group(3)), now)
+                if data is not None:
+                    with st.lock:
+                        st.stats["hls"]["segments"] += 1
+                    return self._send(200, data, dict(cors, **{"Cache-Control": "max-age=60"}), "video/MP2T")
+        with st.lock:
+            st.stats["hls"]["not_found"] += 1
+        # what IVS's CDN answers for a channel that is not broadcasting
+        return self._send(404, b"Not Found\n", dict(cors, **{"Cache-Control": "max-age=0, no-cache"}),
+                          "text/plain")
 
     # -- the control API
     def _control(self, path, body):
@@ -877,6 +1021,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, st.metadata_view((q.get("channel") or [None])[0]))
             if path == "/_sim/stats" and m == "GET":
                 return self._send(200, st.stats_view())
+            if path == "/_sim/hls" and m == "GET":
+                if st.hls is None:
+                    return self._send(409, {"error": "the simulator was started without --hls"})
+                return self._send(200, st.hls_view((q.get("channel") or [None])[0]))
             if path == "/_sim/faults" and m == "POST":
                 st.faults.configure(args)
                 return self._send(200, st.faults.config)
@@ -911,17 +1059,24 @@ class IvsSim:
     IvsSim(port=0, channels=0, live=None (all), seed=0, viewers=None,
            account_rate=155, channel_rate=5, region, account,
            auto_tick_seconds=None, verify_signatures=True, metadata_max_bytes=1024,
-           max_skew_seconds=0 (no clock check), verbose=False)
+           max_skew_seconds=0 (no clock check), op_rates=None ({op: calls/s} over
+           DEFAULT_OP_RATES), latency_ms=0, hls=False, hls_window=5, verbose=False)
     """
 
     def __init__(self, port=0, channels=0, live=None, seed=0, viewers=None, account_rate=155,
                  channel_rate=5, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT, auto_tick_seconds=None,
-                 verify_signatures=True, metadata_max_bytes=1024, max_skew_seconds=0, verbose=False):
+                 verify_signatures=True, metadata_max_bytes=1024, max_skew_seconds=0, op_rates=None,
+                 latency_ms=0, hls=False, hls_window=5, verbose=False):
         self.port = port
         self.verbose = verbose
         self.auto_tick_seconds = auto_tick_seconds
+        for op in op_rates or {}:
+            if op not in DEFAULT_OP_RATES:
+                raise ValueError("no call-rate quota for %r" % op)
+        live_hls = _hls.LiveHls(_hls.ensure_loop(), window=hls_window) if hls else None
         self.state = SimState(channels, live, seed, viewers, account_rate, channel_rate, region, account,
-                              metadata_max_bytes, max_skew_seconds, verify_signatures)
+                              metadata_max_bytes, max_skew_seconds, verify_signatures, op_rates, latency_ms,
+                              live_hls)
         self.ops = operations_by_uri()
         self.httpd = None
         self.url = None
@@ -932,6 +1087,8 @@ class IvsSim:
         self.httpd = _Server(("127.0.0.1", self.port), _Handler, self)
         self.port = self.httpd.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
+        with self.state.lock:
+            self.state.hls_base = self.url
         t = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                              name="ivs-sim", daemon=True)
         t.start()
@@ -982,6 +1139,13 @@ class IvsSim:
 
     def stats(self):
         return self.state.stats_view()
+
+    def hls(self, channel=None):
+        """Per live channel: playbackUrl, the playlist's window, and every
+        payload inserted with its mediaSequence, pts and whether published."""
+        if self.state.hls is None:
+            raise ValueError("the simulator was started without hls=True")
+        return self.state.hls_view(channel)
 
     def set_faults(self, **cfg):
         self.state.faults.configure(cfg)
@@ -1036,6 +1200,10 @@ class SimControl:
     def stats(self):
         return self._call("GET", "/_sim/stats")
 
+    def hls(self, channel=None):
+        from urllib.parse import quote
+        return self._call("GET", "/_sim/hls" + ("?channel=" + quote(channel, safe="") if channel else ""))
+
     def set_faults(self, **cfg):
         return self._call("POST", "/_sim/faults", cfg)
 
@@ -1063,12 +1231,24 @@ def main(argv=None):
     ap.add_argument("--auto-tick-seconds", type=float, default=None)
     ap.add_argument("--max-skew-seconds", type=float, default=0, help="reject signatures older/newer (0: off)")
     ap.add_argument("--no-verify", action="store_true", help="accept unsigned requests")
+    ap.add_argument("--op-rate", action="append", default=[], metavar="OP=N",
+                    help="calls per second for OP (one of %s; default 5 each)" % ", ".join(DEFAULT_OP_RATES))
+    ap.add_argument("--latency-ms", type=float, default=0, help="answer every API request this late")
+    ap.add_argument("--hls", action="store_true", help="serve each live channel's stream at its playbackUrl")
+    ap.add_argument("--hls-window", type=int, default=5, help="segments in a live playlist")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args(argv)
+    rates = {}
+    for item in a.op_rate:
+        op, _, n = item.partition("=")
+        if op not in DEFAULT_OP_RATES or not n:
+            ap.error("--op-rate wants OP=N with OP one of %s" % ", ".join(DEFAULT_OP_RATES))
+        rates[op] = float(n)
     sim = IvsSim(port=a.port, channels=a.channels, live=a.live, seed=a.seed, account_rate=a.account_rate,
                  channel_rate=a.channel_rate, region=a.region, account=a.account,
                  auto_tick_seconds=a.auto_tick_seconds, verify_signatures=not a.no_verify,
-                 max_skew_seconds=a.max_skew_seconds, verbose=a.verbose)
+                 max_skew_seconds=a.max_skew_seconds, op_rates=rates, latency_ms=a.latency_ms, hls=a.hls,
+                 hls_window=a.hls_window, verbose=a.verbose)
     return serve_until_signal(sim, a.port_file)
 
 
