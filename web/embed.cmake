@@ -1,5 +1,5 @@
 # web/embed.cmake - links the viewer page into ivsvc for `ivsvc player`
-# (included by the root CMakeLists.txt once the ivsvc target exists).
+# (included by the root CMakeLists.txt once the target IVS_WEB_TARGET names exists: ivscli).
 #
 # Generates web_files.c: a table of the page's relative paths and the bytes
 # ivs_embed() linked in for each. The Player SDK (web/vendor/, written by
@@ -29,7 +29,7 @@ set(ivs_web_starts "")
 set(ivs_web_ends "")
 foreach(f ${ivs_web_files})
   string(MAKE_C_IDENTIFIER "ivs_web_${f}" sym)
-  ivs_embed(ivsvc ${sym} ${CMAKE_SOURCE_DIR}/web/${f})
+  ivs_embed(${IVS_WEB_TARGET} ${sym} ${CMAKE_SOURCE_DIR}/web/${f})
   string(APPEND ivs_web_decls "extern const unsigned char ${sym}[], ${sym}_end[];\n")
   string(APPEND ivs_web_names "\t\"${f}\",\n")
   string(APPEND ivs_web_starts "\t${sym},\n")
@@ -48,4 +48,4 @@ file(WRITE "${ivs_web_src}.in"
 "const unsigned char *const ivs_web_starts[] = {\n${ivs_web_starts}};\n"
 "const unsigned char *const ivs_web_ends[] = {\n${ivs_web_ends}};\n")
 configure_file("${ivs_web_src}.in" "${ivs_web_src}" COPYONLY)
-target_sources(ivsvc PRIVATE "${ivs_web_src}")
+target_sources(${IVS_WEB_TARGET} PRIVATE "${ivs_web_src}")

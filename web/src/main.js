@@ -11,8 +11,11 @@ import { parseMetadata } from './viewers.js';
 const SDK = 'vendor/amazon-ivs-player.min.js';
 const WASM_WORKER = 'vendor/amazon-ivs-wasmworker.min.js';
 const WASM_BINARY = 'vendor/amazon-ivs-wasmworker.min.wasm';
-/** An offline channel is tried again this often, so the page picks the stream up. */
-const RETRY_MS = 15000;
+/** An offline channel (or an ended stream) is tried again this often, so the
+ * page picks the stream up when the channel goes live; a 404 playlist is cheap. */
+const RETRY_MS = 5000;
+/** Raw cue texts kept for the test hook. */
+const KEEP_TEXTS = 20;
 
 const byId = (id) => document.getElementById(id);
 const parts = {
@@ -20,12 +23,15 @@ const parts = {
   mark: byId('mark'),
   sparkline: byId('sparkline'),
   updated: byId('updated'),
+  card: byId('card'),
+  legend: byId('legend'),
 };
 
 const hook = {
   onCue,
   ready: false,
   last: null,        // the last count shown
+  texts: [],         // the newest cue texts received, oldest first
   accepted: 0,
   rejected: 0,       // malformed cues, ignored
   playerSupported: null,
@@ -34,6 +40,8 @@ const hook = {
 window.ivsvcViewers = hook;
 
 function onCue(text) {
+  hook.texts.push(text);
+  if (hook.texts.length > KEEP_TEXTS) hook.texts.shift();
   const data = parseMetadata(text);
   if (!data) {
     hook.rejected++;
@@ -70,6 +78,10 @@ function startPlayer(IVS, url) {
   const E = IVS.PlayerEventType;
   const S = IVS.PlayerState;
   let retry = null;
+  const again = () => {
+    clearTimeout(retry);
+    retry = setTimeout(() => player.load(url), RETRY_MS);
+  };
 
   player.addEventListener(E.TEXT_METADATA_CUE, (cue) => onCue(cue.text));
   player.addEventListener(S.PLAYING, () => {
@@ -80,16 +92,17 @@ function startPlayer(IVS, url) {
   });
   player.addEventListener(S.ENDED, () => {
     document.body.dataset.video = 'ended';
-    setStatus('The stream ended.');
+    setStatus(`The stream ended; trying again every ${RETRY_MS / 1000} s.`);
+    again();
   });
   player.addEventListener(E.ERROR, (err) => {
-    document.body.dataset.video = 'error';
     const offline = err && (err.code === 404 || err.type === 'ErrorNotAvailable');
-    setStatus(offline ? 'The channel is offline; trying again every 15 s.'
-      : `Playback error: ${(err && err.message) || 'unknown'}; trying again in 15 s.`,
+    document.body.dataset.video = offline ? 'offline' : 'error';
+    const every = `${RETRY_MS / 1000} s`;
+    setStatus(offline ? `The channel is offline; trying again every ${every}.`
+      : `Playback error: ${(err && err.message) || 'unknown'}; trying again in ${every}.`,
     offline ? 'info' : 'error');
-    clearTimeout(retry);
-    retry = setTimeout(() => player.load(url), RETRY_MS);
+    again();
   });
 
   // Browsers only autoplay muted video.

@@ -139,18 +139,24 @@ try {
   check(r && r.viewers === 12, 'onCue returns the parsed text cue', JSON.stringify(r));
   check((await text('#count')) === '12', 'text cue: the count shows the newest value', await text('#count'));
   check(await page.getAttribute('#mark', 'data-trend') === 'rising', 'text cue: the mark says rising');
+  check(/Rising/.test(await text('#mark')) && /\+1\.7 a minute/.test(await text('#mark')),
+    'text cue: the trend over the window and its rate are shown', await text('#mark'));
+  check(await page.getAttribute('#card', 'data-trend') === 'rising', 'text cue: the card is marked as growing');
   check(await page.locator('#sparkline svg polyline').count() === 1, 'text cue: a sparkline is drawn');
 
   r = await page.evaluate(() => window.ivsvcViewers.onCue('12,abc'));
   check(r === null && (await text('#count')) === '12', 'a malformed cue is ignored');
 
-  r = await page.evaluate(() => window.ivsvcViewers.onCue('{"viewers":8,"history":[8,12,10,9,7],"at":"2026-11-24T18:07:00Z"}'));
+  r = await page.evaluate(() => window.ivsvcViewers.onCue('{"viewers":8,"history":[8,12,15,20,22],"at":"2026-11-24T18:07:00Z"}'));
   check((await text('#count')) === '8', 'JSON cue: the count shows the newest value', await text('#count'));
   check(await page.getAttribute('#mark', 'data-trend') === 'falling', 'JSON cue: the mark says falling');
   check((await text('#updated')) === 'counted 18:07 UTC', 'JSON cue: the time of the count is shown', await text('#updated'));
 
-  await page.evaluate(() => window.ivsvcViewers.onCue('8,8,12'));
-  check(await page.getAttribute('#mark', 'data-trend') === 'steady', 'the mark says steady when unchanged');
+  await page.evaluate(() => window.ivsvcViewers.onCue('100,104,97,101,99'));
+  check(await page.getAttribute('#mark', 'data-trend') === 'steady', 'the mark says steady when the window only jitters');
+  await page.evaluate(() => window.ivsvcViewers.onCue('12,8,30,40,50'));
+  check(await page.getAttribute('#mark', 'data-trend') === 'falling',
+    'the trend is the window\'s: a last minute up inside a falling window is falling');
 
   await page.evaluate(() => window.ivsvcViewers.onCue('{"viewers":1234,"history":[1234,1180,1100,1150,990],"at":"2026-11-24T18:07:00Z"}'));
   check((await text('#count')) === '1,234', 'large counts are grouped', await text('#count'));
