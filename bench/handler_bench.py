@@ -17,10 +17,18 @@ PutMetadata dominates above a few hundred live channels); "uncapped" lifts
 the rate (PUT_METADATA_RATE and the simulator's limits) to show the
 handler's own cost.
 
+The simulator enforces every IVS quota (ListChannels/ListStreams 5/s each,
+PutMetadata 155/s per account and 5/s per channel) and answers after
+--latency-ms, as DynamoDB does through a delaying fault proxy in front of
+moto. Each tick is also reported as a ratio to the quota's own bound,
+max(live / 155, list pages per operation / 5) seconds (quota mode; uncapped:
+the pages' bound alone), with the throttling answers the simulator gave
+(0 expected: the handler paces itself under every quota).
+
 Everything on 127.0.0.1. Prints a Markdown table and the ratios of one run.
 
     python3 bench/handler_bench.py [--build build] [--sizes 100,1000,5000]
-                                   [--modes quota,uncapped] [--ticks 2]
+                                   [--modes quota,uncapped] [--ticks 2] [--latency-ms 30]
 """
 import argparse
 import json
@@ -33,9 +41,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
-sys.path[:0] = [os.path.join(SRC, "tests", "lib"), os.path.join(SRC, "tests", "sim")]
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))  # ivstest, which adds tests/sim
 
 import ivstest  # noqa: E402
+from fault_proxy import FaultProxy  # noqa: E402
 from ivs_sim import IvsSim  # noqa: E402
 from runtime_api import RuntimeApi, scheduled_event, start_function, unpack_package  # noqa: E402
 
@@ -67,10 +76,17 @@ def cold_starts(root, runs):
     return out
 
 
-def run_size(root, moto, sim, ddb, n, mode, ticks, table):
+def quota_bound_s(n, mode, seen):
+    """The quotas' own lower bound on a tick, in seconds."""
+    pages = max(seen.get("ListChannels", 0), seen.get("ListStreams", 0))
+    return max(n / 155.0 if mode == "quota" else 0.0, pages / 5.0)
+
+
+def run_size(root, ddb_url, sim, ddb, n, mode, ticks, table, latency_ms):
     sim.reset()
+    sim.configure(latency_ms=latency_ms)
     sim.create_channels(n, live=n, seed=n)
-    extra = {"AWS_ENDPOINT_URL_DYNAMODB": moto.url, "AWS_ENDPOINT_URL_IVS": sim.url}
+    extra = {"AWS_ENDPOINT_URL_DYNAMODB": ddb_url, "AWS_ENDPOINT_URL_IVS": sim.url}
     if mode == "uncapped":
         sim.configure(account_rate=10 ** 9, channel_rate=10 ** 9)
         extra["PUT_METADATA_RATE"] = "1000000"
@@ -80,7 +96,8 @@ def run_size(root, moto, sim, ddb, n, mode, ticks, table):
         fn = start_function(root, rt, table=table, extra=extra)
         try:
             for i in range(ticks):
-                before = sim.stats()["requests"]
+                st0 = sim.stats()
+                before = st0["requests"]
                 t0 = time.time()
                 res = rt.invoke_and_wait(scheduled_event(MINUTES[i]), timeout=600)
                 wall = time.time() - t0
@@ -88,12 +105,17 @@ def run_size(root, moto, sim, ddb, n, mode, ticks, table):
                 if res["kind"] != "response":
                     raise RuntimeError("tick failed: %s" % res["body"])
                 body = res["body"]
-                after = sim.stats()["requests"]
+                st1 = sim.stats()
+                after = st1["requests"]
                 seen = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+                t0b, t1b = st0.get("throttled_by_op", {}), st1.get("throttled_by_op", {})
+                throttled = {k: t1b[k] - t0b.get(k, 0) for k in t1b if t1b[k] - t0b.get(k, 0)}
                 if body["errors"] or body["metadataSent"] != n or body["itemsWritten"] != n:
                     raise RuntimeError("incomplete tick: %s" % json.dumps(body)[:500])
                 rows.append({"n": n, "mode": mode, "tick": i + 1, "wall_ms": wall * 1000,
-                             "body": body, "sim": seen, "rss_kb": fn.peak_kb})
+                             "body": body, "sim": seen, "rss_kb": fn.peak_kb,
+                             "throttled": throttled,
+                             "ratio": wall / max(1e-3, quota_bound_s(n, mode, seen))})
         finally:
             fn.stop()
             os.unlink(fn.stdout_path)
@@ -108,6 +130,8 @@ def main():
     ap.add_argument("--modes", default="quota,uncapped")
     ap.add_argument("--ticks", type=int, default=2)
     ap.add_argument("--cold-runs", type=int, default=7)
+    ap.add_argument("--latency-ms", type=float, default=30,
+                    help="IVS's and DynamoDB's answer time (default 30, like a real region)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     modes = a.modes.split(",")
@@ -115,29 +139,36 @@ def main():
     rows = []
     try:
         cold = cold_starts(root, a.cold_runs)
-        with ivstest.MotoServer() as moto, IvsSim() as sim:
+        lat = a.latency_ms
+        with ivstest.MotoServer() as moto, IvsSim() as sim, \
+                FaultProxy(moto.url, delay_ms=[lat, lat]) as slow_ddb:
             ddb = ivstest.boto_client("dynamodb", moto.url)
             k = 0
             for mode in modes:
                 for n in sizes:
                     k += 1
                     sys.stderr.write("bench: %d live channels, %s ...\n" % (n, mode))
-                    rows += run_size(root, moto, sim, ddb, n, mode, a.ticks, "Bench%d" % k)
+                    rows += run_size(root, slow_ddb.url, sim, ddb, n, mode, a.ticks, "Bench%d" % k,
+                                     lat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
     print("## Handler benchmark (one run, %s)\n" % time.strftime("%Y-%m-%d"))
     print("Cold start (process start to first /next), %d runs: median %.1f ms, min %.1f, max %.1f\n"
           % (len(cold), statistics.median(cold) * 1000, min(cold) * 1000, max(cold) * 1000))
-    print("| live channels | PutMetadata | tick | wall ms | list ms | DynamoDB ms | metadata ms "
-          "| ms/channel | IVS list | BatchWrite | BatchGet | PutMetadata | peak RSS MB |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("IVS and DynamoDB answer after %.0f ms; ratio: wall / max(live/155, pages/5) s\n"
+          % a.latency_ms)
+    print("| live channels | PutMetadata | tick | wall ms | ratio | list ms | DynamoDB ms "
+          "| metadata ms | ms/channel | IVS list | BatchWrite | BatchGet | PutMetadata "
+          "| throttled | peak RSS MB |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in rows:
         b, ph, rq = r["body"], r["body"]["phaseMs"], r["body"]["requests"]
-        print("| %d | %s | %d | %.0f | %d | %d | %d | %.2f | %d | %d | %d | %d | %.1f |" % (
-            r["n"], r["mode"], r["tick"], r["wall_ms"], ph["list"], ph["dynamodb"], ph["metadata"],
-            r["wall_ms"] / r["n"], rq["ivsList"], rq["ddbBatchWrite"], rq["ddbBatchGet"],
-            rq["ivsPutMetadata"], r["rss_kb"] / 1024.0))
+        thr = ", ".join("%s %d" % kv for kv in sorted(r["throttled"].items())) or "0"
+        print("| %d | %s | %d | %.0f | %.2f | %d | %d | %d | %.2f | %d | %d | %d | %d | %s | %.1f |" % (
+            r["n"], r["mode"], r["tick"], r["wall_ms"], r["ratio"], ph["list"], ph["dynamodb"],
+            ph["metadata"], r["wall_ms"] / r["n"], rq["ivsList"], rq["ddbBatchWrite"],
+            rq["ddbBatchGet"], rq["ivsPutMetadata"], thr, r["rss_kb"] / 1024.0))
     print()
     # ratios within this run: the last tick (with history) of each size
     last = {}

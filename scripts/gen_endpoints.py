@@ -22,7 +22,8 @@ from botocore.endpoint_provider import EndpointProvider
 
 DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 # rule set name -> what endpoint.c's descriptors call it (their prefix)
-SERVICES = ["cloudformation", "s3", "sts", "iam", "dynamodb", "ivs", "logs", "events", "lambda"]
+SERVICES = ["cloudformation", "s3", "sts", "iam", "dynamodb", "ivs", "logs", "events", "lambda",
+            "sso", "sso-oidc"]
 FAKE = "zzfake"
 
 
@@ -44,6 +45,15 @@ def regex_prefixes(rx):
 
 def fake_region(prefix):
     return prefix + FAKE + "-9"
+
+
+def endpoint_prefix(svc):
+    """The key endpoint.c looks rules up by: the model's endpointPrefix
+    ("portal.sso" for sso, "oidc" for sso-oidc)."""
+    d = os.path.join(DATA, svc)
+    v = sorted(os.listdir(d))[-1]
+    with gzip.open(os.path.join(d, v, "service-2.json.gz")) as f:
+        return json.load(f)["metadata"]["endpointPrefix"]
 
 
 def provider(svc):
@@ -137,7 +147,7 @@ def main():
                                 rows.insert(0, (r, got))
                     for r, (host, sr, err) in rows:
                         w("\t{ %s, %d, %d, %d, %s, %s, %s, %s }," % (
-                            c_str(svc), i, fips, ds, c_str(r), c_str(host), c_str(sr),
+                            c_str(endpoint_prefix(svc)), i, fips, ds, c_str(r), c_str(host), c_str(sr),
                             c_str(err)))
                         n += 1
     w("};")

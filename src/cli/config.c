@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <yaml.h>
 
 #include "aws/buf.h"
+#include "aws/region.h"
+#include "regionlist.h"
 
 static const struct {
 	const char *key;
@@ -54,6 +57,7 @@ struct parser {
 	yaml_event_t ev;
 	int have_ev;
 	struct ivs_error *err;
+	int saw_region;           /* region: or regions: given (only one may be) */
 };
 
 static int fail(struct parser *p, size_t line, const char *fmt, ...)
@@ -66,7 +70,7 @@ static int fail(struct parser *p, size_t line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return ivs_error_set(p->err, "BadConfig", "%s:%zu: %s", p->name, line, msg);
+	return ivs_error_set_kind(p->err, IVS_ERR_BAD_INPUT, "BadConfig", "%s:%zu: %s", p->name, line, msg);
 }
 
 static int next_event(struct parser *p)
@@ -166,17 +170,6 @@ int config_stack_name_valid(const char *s)
 	return 1;
 }
 
-static int valid_region(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 4 || n > 32 || !islower((unsigned char)s[0]) || !isdigit((unsigned char)s[n - 1]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 static int valid_bucket(const char *s)
 {
 	size_t n = strlen(s);
@@ -244,92 +237,165 @@ static int parse_tags(struct parser *p, struct ivs_config *cfg)
 	}
 }
 
+void config_set_region_list(struct ivs_config *cfg, char **v, size_t n)
+{
+	regionlist_free(cfg->regions, cfg->n_regions);
+	cfg->regions = NULL;
+	cfg->n_regions = 0;
+	free(cfg->region);
+	cfg->region = NULL;
+	if (n == 1) {
+		cfg->region = v[0];
+		free(v);
+	} else if (n > 1) {
+		cfg->regions = v;
+		cfg->n_regions = n;
+	} else {
+		free(v);
+	}
+}
+
+/* regions: [us-east-1, ap-northeast-1] */
+static int parse_regions(struct parser *p, struct ivs_config *cfg)
+{
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return fail(p, ev_line(p), "regions must be a list, e.g. [us-east-1, eu-west-1]");
+	char **v = NULL;
+	size_t n = 0;
+	for (;;) {
+		if (next_event(p) < 0)
+			break;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT) {
+			if (n) {
+				config_set_region_list(cfg, v, n);
+				return 0;
+			}
+			fail(p, ev_line(p), "regions needs at least one region");
+			break;
+		}
+		const char *r = expect_scalar(p, "a region in regions");
+		const char *why = r ? regionlist_problem(v, n, r) : NULL;
+		if (!r || why) {
+			if (why)
+				fail(p, ev_line(p), "region '%s' %s", r, why);
+			break;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = xstrdup(r);
+	}
+	regionlist_free(v, n);
+	return -1;
+}
+
+/* The checks of the settings that are one string: 0, or fail(). */
+static int check_stack_name(struct parser *p, const char *v)
+{
+	if (config_stack_name_valid(v))
+		return 0;
+	return fail(p, ev_line(p), "stack_name '%s' is not a stack name: a letter, then letters, "
+		    "digits and '-', at most 128", v);
+}
+
+static int check_region(struct parser *p, const char *v)
+{
+	if (p->saw_region++)
+		return fail(p, ev_line(p), "give region or regions, not both");
+	if (region_valid(v))
+		return 0;
+	return fail(p, ev_line(p), "region '%s' is not a region name like eu-west-1", v);
+}
+
+static int check_bucket(struct parser *p, const char *v)
+{
+	if (valid_bucket(v))
+		return 0;
+	return fail(p, ev_line(p), "asset_bucket '%s' is not an S3 bucket name", v);
+}
+
+static int check_schedule(struct parser *p, const char *v)
+{
+	size_t len = strlen(v);
+	if ((strncmp(v, "rate(", 5) == 0 || strncmp(v, "cron(", 5) == 0) && len >= 7 &&
+	    v[len - 1] == ')')
+		return 0;
+	return fail(p, ev_line(p), "schedule must be rate(...) or cron(...), e.g. \"rate(1 "
+		    "minute)\"; got '%s'", v);
+}
+
+static int check_metadata_format(struct parser *p, const char *v)
+{
+	if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0)
+		return 0;
+	return fail(p, ev_line(p), "metadata_format must be text or json, got '%s'", v);
+}
+
+static const struct {
+	const char *key;
+	size_t slot;              /* offset of its char * in struct ivs_config */
+	int (*check)(struct parser *p, const char *v); /* NULL: any value */
+} string_keys[] = {
+	{ "stack_name", offsetof(struct ivs_config, stack_name), check_stack_name },
+	{ "region", offsetof(struct ivs_config, region), check_region },
+	{ "profile", offsetof(struct ivs_config, profile), NULL },
+	{ "asset_bucket", offsetof(struct ivs_config, asset_bucket), check_bucket },
+	{ "schedule", offsetof(struct ivs_config, params[CONFIG_SCHEDULE]), check_schedule },
+	{ "metadata_format", offsetof(struct ivs_config, params[CONFIG_METADATA_FORMAT]),
+	  check_metadata_format },
+};
+
+/* The settings that are whole numbers in a range. */
+static const struct {
+	enum config_param param;
+	long min, max;
+} int_keys[] = {
+	{ CONFIG_WINDOW_MINUTES, 1, 60 },     { CONFIG_LOG_RETENTION_DAYS, 1, 3653 },
+	{ CONFIG_DATA_RETENTION_DAYS, 0, 36500 }, { CONFIG_MEMORY, 128, 10240 },
+	{ CONFIG_TIMEOUT_SECONDS, 1, 900 },   { CONFIG_PUT_METADATA_RATE, 1, 10000 },
+};
+
+static int check_log_retention(struct parser *p, long n)
+{
+	for (size_t i = 0; i < sizeof(log_retention_values) / sizeof(long); i++)
+		if (log_retention_values[i] == n)
+			return 0;
+	return fail(p, ev_line(p),
+		    "log_retention_days must be one CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, "
+		    "90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, "
+		    "3653), got %ld", n);
+}
+
+/* -2: not a key we know. */
 static int parse_value(struct parser *p, const char *key, struct ivs_config *cfg)
 {
-	long n;
-	const char *v;
 	if (strcmp(key, "tags") == 0)
 		return parse_tags(p, cfg);
-	if (strcmp(key, "stack_name") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		if (!config_stack_name_valid(v))
-			return fail(p, ev_line(p),
-				    "stack_name '%s' is not a stack name: a letter, then letters, "
-				    "digits and '-', at most 128", v);
-		return set_string(&cfg->stack_name, v);
+	if (strcmp(key, "regions") == 0) {
+		if (p->saw_region++)
+			return fail(p, ev_line(p), "give region or regions, not both");
+		return parse_regions(p, cfg);
 	}
-	if (strcmp(key, "region") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		if (!valid_region(v))
-			return fail(p, ev_line(p), "region '%s' is not a region name like eu-west-1",
-				    v);
-		return set_string(&cfg->region, v);
-	}
-	if (strcmp(key, "profile") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		return set_string(&cfg->profile, v);
-	}
-	if (strcmp(key, "asset_bucket") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		if (!valid_bucket(v))
-			return fail(p, ev_line(p), "asset_bucket '%s' is not an S3 bucket name", v);
-		return set_string(&cfg->asset_bucket, v);
-	}
-	if (strcmp(key, "schedule") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		size_t len = strlen(v);
-		if ((strncmp(v, "rate(", 5) != 0 && strncmp(v, "cron(", 5) != 0) || len < 7 ||
-		    v[len - 1] != ')')
-			return fail(p, ev_line(p),
-				    "schedule must be rate(...) or cron(...), e.g. \"rate(1 minute)\"; "
-				    "got '%s'", v);
-		return set_string(&cfg->params[CONFIG_SCHEDULE], v);
-	}
-	if (strcmp(key, "metadata_format") == 0) {
-		if (!(v = expect_scalar(p, key)))
-			return -1;
-		if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
-			return fail(p, ev_line(p), "metadata_format must be text or json, got '%s'",
-				    v);
-		return set_string(&cfg->params[CONFIG_METADATA_FORMAT], v);
-	}
-	if (strcmp(key, "log_retention_days") == 0) {
-		if (parse_int(p, key, 1, 3653, &n) < 0)
-			return -1;
-		int ok = 0;
-		for (size_t i = 0; i < sizeof(log_retention_values) / sizeof(long); i++)
-			ok |= log_retention_values[i] == n;
-		if (!ok)
-			return fail(p, ev_line(p),
-				    "log_retention_days must be one CloudWatch Logs accepts (1, 3, 5, "
-				    "7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
-				    "2192, 2557, 2922, 3288, 3653), got %ld", n);
-		cfg->params[CONFIG_LOG_RETENTION_DAYS] = xasprintf("%ld", n);
-		return 0;
-	}
-	static const struct {
-		enum config_param param;
-		long min, max;
-	} ints[] = {
-		{ CONFIG_WINDOW_MINUTES, 1, 60 },     { CONFIG_DATA_RETENTION_DAYS, 0, 36500 },
-		{ CONFIG_MEMORY, 128, 10240 },        { CONFIG_TIMEOUT_SECONDS, 1, 900 },
-		{ CONFIG_PUT_METADATA_RATE, 1, 10000 },
-	};
-	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		if (strcmp(key, param_names[ints[i].param].key) != 0)
+	for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++) {
+		if (strcmp(key, string_keys[i].key) != 0)
 			continue;
-		if (parse_int(p, key, ints[i].min, ints[i].max, &n) < 0)
+		const char *v = expect_scalar(p, key);
+		if (!v || (string_keys[i].check && string_keys[i].check(p, v) < 0))
 			return -1;
-		free(cfg->params[ints[i].param]);
-		cfg->params[ints[i].param] = xasprintf("%ld", n);
+		return set_string((char **)((char *)cfg + string_keys[i].slot), v);
+	}
+	for (size_t i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
+		enum config_param param = int_keys[i].param;
+		long n = 0;
+		if (strcmp(key, param_names[param].key) != 0)
+			continue;
+		if (parse_int(p, key, int_keys[i].min, int_keys[i].max, &n) < 0)
+			return -1;
+		if (param == CONFIG_LOG_RETENTION_DAYS && check_log_retention(p, n) < 0)
+			return -1;
+		free(cfg->params[param]);
+		cfg->params[param] = xasprintf("%ld", n);
 		return 0;
 	}
-	return -2; /* not a key we know */
+	return -2;
 }
 
 static int parse_document(struct parser *p, struct ivs_config *cfg)
@@ -372,7 +438,8 @@ static int parse_document(struct parser *p, struct ivs_config *cfg)
 					  "unknown key '%s' (known: stack_name, region, profile, "
 					  "schedule, window_minutes, metadata_format, "
 					  "log_retention_days, data_retention_days, memory, "
-					  "timeout_seconds, put_metadata_rate, asset_bucket, tags)",
+					  "timeout_seconds, put_metadata_rate, asset_bucket, tags, "
+					  "regions)",
 					  key);
 		}
 		if (rc < 0 || nseen == sizeof(seen) / sizeof(seen[0])) {
@@ -405,7 +472,7 @@ int config_parse(const char *name, const char *text, size_t len, struct ivs_conf
 	p.name = name;
 	p.err = err;
 	if (!yaml_parser_initialize(&p.yp))
-		return ivs_error_set(err, "BadConfig", "%s: cannot start the YAML parser", name);
+		return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "BadConfig", "%s: cannot start the YAML parser", name);
 	yaml_parser_set_input_string(&p.yp, (const unsigned char *)text, len);
 	int rc = parse_document(&p, cfg);
 	if (p.have_ev)
@@ -418,14 +485,14 @@ static int read_file(const char *path, struct buf *out, struct ivs_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return ivs_error_set(err, "BadConfig", "%s: cannot read: %s", path, strerror(errno));
+		return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "BadConfig", "%s: cannot read: %s", path, strerror(errno));
 	/* The file decides what is deployed into the account (schedule, asset
 	 * bucket, profile): one that every local user can rewrite is refused,
 	 * as ssh refuses such a key. */
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH) && !S_ISCHR(st.st_mode)) {
 		fclose(f);
-		return ivs_error_set(err, "BadConfig",
+		return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "BadConfig",
 				     "%s: writable by every user (mode %04o); run `chmod o-w %s`", path,
 				     (unsigned)(st.st_mode & 07777), path);
 	}
@@ -435,14 +502,14 @@ static int read_file(const char *path, struct buf *out, struct ivs_error *err)
 		buf_append(out, chunk, n);
 		if (out->len > 1024 * 1024) {
 			fclose(f);
-			return ivs_error_set(err, "BadConfig", "%s: larger than 1 MiB; is it the "
+			return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "BadConfig", "%s: larger than 1 MiB; is it the "
 					     "right file?", path);
 		}
 	}
 	int bad = ferror(f);
 	fclose(f);
 	if (bad)
-		return ivs_error_set(err, "BadConfig", "%s: read error", path);
+		return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "BadConfig", "%s: read error", path);
 	return 0;
 }
 
@@ -477,25 +544,32 @@ void config_apply_flags(struct ivs_config *cfg, const char *stack_name, const ch
 {
 	if (stack_name)
 		set_string(&cfg->stack_name, stack_name);
-	if (region)
-		set_string(&cfg->region, region);
+	char **v = NULL;
+	size_t n = 0;
+	struct ivs_error ignored;
+	if (region && regionlist_parse(region, "--region", &v, &n, &ignored) == 0) {
+		config_set_region_list(cfg, v, n);
+	} else if (region) {
+		config_set_region_list(cfg, NULL, 0);
+		set_string(&cfg->region, region); /* the client says what is wrong */
+	}
 	if (profile)
 		set_string(&cfg->profile, profile);
 }
 
 void config_free(struct ivs_config *cfg)
 {
-	free(cfg->path);
-	free(cfg->stack_name);
-	free(cfg->region);
-	free(cfg->profile);
-	free(cfg->asset_bucket);
-	for (int i = 0; i < CONFIG_NPARAMS; i++)
-		free(cfg->params[i]);
 	for (size_t i = 0; i < cfg->n_tags; i++) {
 		free(cfg->tags[i].key);
 		free(cfg->tags[i].value);
 	}
 	free(cfg->tags);
+	regionlist_free(cfg->regions, cfg->n_regions);
+	for (int i = 0; i < CONFIG_NPARAMS; i++)
+		free(cfg->params[i]);
+	char *strings[] = { cfg->path, cfg->stack_name, cfg->region, cfg->profile,
+			    cfg->asset_bucket };
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		free(strings[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -6,7 +6,7 @@
  *   schedule: rate(1 minute)         window_minutes: 5        metadata_format: text
  *   log_retention_days: 14           data_retention_days: 0   memory: 256
  *   timeout_seconds: 50              put_metadata_rate: 155   asset_bucket: my-bucket
- *   tags: {team: video, env: prod}
+ *   tags: {team: video, env: prod}  regions: [us-east-1, ap-northeast-1]
  *
  * Read with libyaml's event API so every error names file:line. Flags
  * override the file (config_apply_flags).
@@ -44,7 +44,9 @@ struct config_tag {
 struct ivs_config {
 	char *path;                   /* the file read; NULL when none */
 	char *stack_name;             /* never NULL after config_load: default IvsViewersCount */
-	char *region;
+	char *region;                 /* the one region; NULL with several (or none) */
+	char **regions;               /* regions: [a, b] or --region a,b: n_regions >= 2 */
+	size_t n_regions;
 	char *profile;
 	char *asset_bucket;
 	char *params[CONFIG_NPARAMS]; /* the value as the template takes it; NULL: not set */
@@ -65,9 +67,14 @@ int config_parse(const char *name, const char *text, size_t len, struct ivs_conf
 		 struct ivs_error *err);
 /* CloudFormation's rule: a letter, then letters, digits and '-', at most 128. */
 int config_stack_name_valid(const char *s);
-/* --stack-name, --region, --profile win over the file (NULL: keep). */
+/* --stack-name, --region, --profile win over the file (NULL: keep). A
+ * region "a,b" names several (regionlist.h); one that is not a region
+ * name is left for the client to refuse. */
 void config_apply_flags(struct ivs_config *cfg, const char *stack_name, const char *region,
 			const char *profile);
+/* The list v (malloc'd names, n >= 0; cfg takes it) becomes cfg's region
+ * (n 1) or regions (n >= 2); what cfg had is freed. */
+void config_set_region_list(struct ivs_config *cfg, char **v, size_t n);
 void config_free(struct ivs_config *cfg);
 
 #endif

@@ -13,10 +13,9 @@
 #include <string.h>
 
 #include "aws/sts.h"
+#include "changeset.h"
 #include "cli.h"
-#include "config.h"
-#include "output.h"
-#include "stack.h"
+#include "follow.h"
 
 /* What a failed deploy leaves, and what to run next. */
 static void report_failure(const char *stack, const struct stack_outcome *o)
@@ -93,166 +92,151 @@ static void report_not_deployed(struct aws_client *c, const char *stack, struct 
 		cfn_stack_free(&s);
 }
 
-static int deploy(struct cli_opts *o, struct ivs_config *cfg, struct aws_client *c,
-		  const struct stack_template *t, const struct stack_package *pkg)
+/* One deploy in progress: what its steps share. */
+struct deploy {
+	struct cli_ctx *x;
+	const char *stack, *region;
+	char *bucket;
+	struct cfn_param *params;
+	size_t n_params;
+	enum stack_start start;
+	struct stack_plan plan;
+};
+
+/* The stack's state, the change set and the answer to "deploy these?".
+ * Returns EXIT_OK to go on (d->plan.empty: nothing to do), else the exit code. */
+static int deploy_plan(struct deploy *d)
 {
+	struct cli_ctx *x = d->x;
 	struct ivs_error err;
-	const char *stack = cfg->stack_name;
 	struct sts_identity id;
-	if (sts_get_caller_identity(c, &id, &err) < 0) {
+	if (sts_get_caller_identity(x->client, &id, &err) < 0) {
 		cli_report(&err);
 		return EXIT_FAILED;
 	}
-	const char *region = aws_client_region(c);
-	char *bucket = stack_asset_bucket_name(cfg, id.account, region);
-	char *key = stack_package_key(pkg);
+	d->bucket = stack_asset_bucket_name(&x->cfg, id.account, d->region);
 	sts_identity_free(&id);
-
-	int rc = EXIT_FAILED;
-	struct stack_plan plan = { 0 };
-	struct cfn_param *params = NULL;
-	enum stack_start start;
-	if (stack_prepare(c, stack, 0, &start, &err) < 0) {
-		if (strcmp(err.code, "Interrupted") == 0) {
+	if (stack_prepare(x->client, d->stack, 0, &d->start, &err) < 0) {
+		if (err.kind != IVS_ERR_INTERRUPTED)
+			cli_report(&err);
+		else
 			cli_error("stopped waiting; whatever CloudFormation was doing on %s goes on: "
-				  "see `ivsvc status --stack-name %s`", stack, stack);
-			rc = EXIT_INTERRUPTED;
-		} else {
-			cli_report(&err);
-		}
-		goto out;
+				  "see `ivsvc status --stack-name %s`", d->stack, d->stack);
+		return cli_exit_code(&err);
 	}
-	size_t n_params;
-	params = stack_params(cfg, t, bucket, key, &n_params);
-	printf("%s stack %s in %s\n", start == STACK_START_CREATE ? "Creating" : "Updating",
-	       stack, region);
+	d->params = stack_params(&x->cfg, &x->tmpl, d->bucket, x->code_key, &d->n_params);
+	printf("%s stack %s in %s\n", d->start == STACK_START_CREATE ? "Creating" : "Updating",
+	       d->stack, d->region);
 	fflush(stdout);
-	if (stack_plan_create(c, stack, start, t, params, n_params, cfg, &plan, &err) < 0) {
-		if (strcmp(err.code, "Interrupted") == 0) {
+	struct stack_inputs in = { &x->tmpl, d->params, d->n_params, &x->cfg };
+	if (stack_plan_create(x->client, d->stack, d->start, &in, &d->plan, &err) < 0) {
+		if (err.kind != IVS_ERR_INTERRUPTED)
+			cli_report(&err);
+		else
 			cli_error("interrupted; nothing was changed");
-			rc = EXIT_INTERRUPTED;
-		} else {
-			cli_report(&err);
-		}
-		goto out;
+		return cli_exit_code(&err);
 	}
-	if (plan.empty) {
-		struct ivs_error ignored;
-		stack_plan_discard(c, &plan, &ignored);
-		printf("no changes: stack %s is up to date\n", stack);
-		rc = EXIT_OK;
-		goto out;
-	}
-	stack_plan_print(&plan, stdout);
+	if (d->plan.empty)
+		return EXIT_OK;
+	stack_plan_print(&d->plan, stdout);
 	fflush(stdout);
-
 	char prompt[300];
-	snprintf(prompt, sizeof(prompt), "Deploy these changes to %s in %s?", stack, region);
-	int yes = cli_confirm(o, prompt);
-	if (yes <= 0 || cli_interrupted) {
-		struct ivs_error e2;
-		if (stack_plan_discard(c, &plan, &e2) < 0)
-			cli_report(&e2);
-		cli_error("not deployed; nothing was changed%s",
-			  start == STACK_START_CREATE ? " (the change set and its empty stack "
-							"were deleted)"
-						      : " (the change set was deleted)");
-		rc = cli_interrupted ? EXIT_INTERRUPTED : EXIT_REFUSED;
-		goto out;
-	}
+	snprintf(prompt, sizeof(prompt), "Deploy these changes to %s in %s?", d->stack, d->region);
+	int yes = cli_confirm(&x->o, prompt);
+	if (yes > 0 && !cli_interrupted)
+		return EXIT_OK;
+	if (stack_plan_discard(x->client, &d->plan, &err) < 0)
+		cli_report(&err);
+	cli_error("not deployed; nothing was changed%s",
+		  d->start == STACK_START_CREATE ? " (the change set and its empty stack were deleted)"
+						 : " (the change set was deleted)");
+	return cli_interrupted ? EXIT_INTERRUPTED : EXIT_REFUSED;
+}
 
-	if (stack_upload_package(c, bucket, region, pkg, key, &err) < 0) {
-		cli_report(&err);
-		report_not_deployed(c, stack, &plan, 0, NULL);
-		goto out;
-	}
-	const char *target = plan.stack_id ? plan.stack_id : stack;
-	/* Where this deploy's events start: without it, following could show an
-	 * earlier operation's events (and failures) as this one's. */
-	char *after = NULL;
-	if (stack_newest_event_id(c, target, &after, &err) < 0) {
-		ivs_error_prefix(&err, "reading the events of stack %s before executing", stack);
-		cli_report(&err);
-		report_not_deployed(c, stack, &plan, 0, NULL);
-		goto out;
-	}
-	if (cfn_execute_change_set(c, stack, plan.change_set, &err) < 0) {
-		cli_report(&err);
-		report_not_deployed(c, stack, &plan, 1, after);
-		free(after);
-		goto out;
-	}
-	size_t total = start == STACK_START_CREATE ? t->n_resources : plan.cs.n_changes;
-	printf("Executing change set %s (Ctrl-C stops watching, not the deploy)\n",
-	       plan.change_set);
-	fflush(stdout);
-	struct stack_outcome outcome;
-	int frc = stack_follow(c, target, after, total, 0, &outcome, &err);
-	free(after);
-	if (frc < 0) {
-		cli_report(&err);
-		goto out;
-	}
-	if (outcome.interrupted) {
+/* How the followed operation ended, and the stack's outputs when it worked. */
+static int deploy_judge(struct deploy *d, const char *target, struct stack_outcome *outcome)
+{
+	struct ivs_error err;
+	if (outcome->interrupted) {
 		fprintf(stderr, "\nStopped watching. The deploy keeps going in CloudFormation "
 				"(now %s): run `ivsvc status --stack-name %s` to see how it ends.\n",
-			outcome.status, stack);
-		stack_outcome_free(&outcome);
-		rc = EXIT_INTERRUPTED;
-		goto out;
+			outcome->status, d->stack);
+		return EXIT_INTERRUPTED;
 	}
-	if (!cfn_status_complete(outcome.status)) {
-		report_failure(stack, &outcome);
-		stack_outcome_free(&outcome);
-		goto out;
+	if (!cfn_status_complete(outcome->status)) {
+		report_failure(d->stack, outcome);
+		return EXIT_FAILED;
 	}
-	printf("Stack %s: %s\n", stack, outcome.status);
-	stack_outcome_free(&outcome);
+	printf("Stack %s: %s\n", d->stack, outcome->status);
 	struct cfn_stack s;
-	if (cfn_describe_stack(c, target, &s, &err) == 0) {
-		if (stack_fill_outputs(c, &s, &err) < 0)
+	if (cfn_describe_stack(d->x->client, target, &s, &err) == 0) {
+		if (stack_fill_outputs(d->x->client, &s, &err) < 0)
 			cli_report(&err);
 		stack_print_outputs(&s, stdout);
 		cfn_stack_free(&s);
 	}
-	rc = EXIT_OK;
-out:
-	free(params);
-	stack_plan_free(&plan);
-	free(bucket);
-	free(key);
+	return EXIT_OK;
+}
+
+/* Uploads the package, executes the change set and follows the stack. */
+static int deploy_execute(struct deploy *d)
+{
+	struct aws_client *c = d->x->client;
+	struct ivs_error err;
+	if (stack_upload_package(c, d->bucket, d->region, &d->x->pkg, d->x->code_key, &err) < 0) {
+		cli_report(&err);
+		report_not_deployed(c, d->stack, &d->plan, 0, NULL);
+		return EXIT_FAILED;
+	}
+	const char *target = d->plan.stack_id ? d->plan.stack_id : d->stack;
+	/* Where this deploy's events start: without it, following could show an
+	 * earlier operation's events (and failures) as this one's. */
+	char *after = NULL;
+	if (stack_newest_event_id(c, target, &after, &err) < 0) {
+		ivs_error_prefix(&err, "reading the events of stack %s before executing", d->stack);
+		cli_report(&err);
+		report_not_deployed(c, d->stack, &d->plan, 0, NULL);
+		return EXIT_FAILED;
+	}
+	if (cfn_execute_change_set(c, d->stack, d->plan.change_set, &err) < 0) {
+		cli_report(&err);
+		report_not_deployed(c, d->stack, &d->plan, 1, after);
+		free(after);
+		return EXIT_FAILED;
+	}
+	size_t total = d->start == STACK_START_CREATE ? d->x->tmpl.n_resources
+						      : d->plan.cs.n_changes;
+	printf("Executing change set %s (Ctrl-C stops watching, not the deploy)\n",
+	       d->plan.change_set);
+	fflush(stdout);
+	struct stack_outcome outcome;
+	int rc = stack_follow(c, target, after, total, 0, &outcome, &err);
+	free(after);
+	if (rc < 0) {
+		cli_report(&err);
+		return EXIT_FAILED;
+	}
+	rc = deploy_judge(d, target, &outcome);
+	stack_outcome_free(&outcome);
 	return rc;
 }
 
-int cmd_deploy(int argc, char **argv)
+int cmd_deploy(struct cli_ctx *x)
 {
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv,
-				 "stack-name,yes,template,handler-zip,config,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	struct ivs_config cfg;
-	struct stack_template t;
-	int rc = stack_load_inputs(&o, "deploy", &cfg, &t);
-	if (rc != EXIT_OK)
-		return rc;
-	struct ivs_error err;
-	struct stack_package pkg = { 0 };
-	if (stack_package_load(o.handler_zip, &pkg, &err) < 0) {
-		cli_error("deploy: %s", err.message);
-		stack_template_free(&t);
-		config_free(&cfg);
-		return EXIT_USAGE;
+	struct deploy d = { .x = x, .stack = x->cfg.stack_name,
+			    .region = aws_client_region(x->client) };
+	int rc = deploy_plan(&d);
+	if (rc == EXIT_OK && d.plan.empty) {
+		struct ivs_error ignored;
+		stack_plan_discard(x->client, &d.plan, &ignored);
+		printf("no changes: stack %s is up to date\n", d.stack);
+	} else if (rc == EXIT_OK) {
+		rc = deploy_execute(&d);
+		if (rc == EXIT_OK && !x->o.no_verify) /* prove the new version runs */
+			rc = cli_verify_deploy(x, d.stack);
 	}
-	cli_install_signals();
-	struct aws_client *c = cli_client(&o);
-	if (!c) {
-		rc = EXIT_FAILED;
-	} else {
-		rc = deploy(&o, &cfg, c, &t, &pkg);
-		aws_client_free(c);
-	}
-	stack_package_free(&pkg);
-	stack_template_free(&t);
-	config_free(&cfg);
+	free(d.params);
+	stack_plan_free(&d.plan);
+	free(d.bucket);
 	return rc;
 }

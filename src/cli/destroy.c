@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
-#include "stack.h"
+#include "follow.h"
+#include "history.h"
 
-static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
+int cmd_destroy(struct cli_ctx *x)
 {
+	struct aws_client *c = x->client;
+	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
 	struct cfn_stack s;
 	int found = cfn_describe_stack(c, stack, &s, &err);
@@ -32,7 +34,7 @@ static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
 	       "the function, its schedule and logs, and the DynamoDB table%s%s with all of "
 	       "its viewer-count history.\n",
 	       stack, s.status, aws_client_region(c), table ? " " : "", table ? table : "");
-	fflush(stdout);
+	int kept = history_before_destroy(c, table, x->o.export_path); /* what goes; --export */
 	struct cfn_resource *res = NULL;
 	size_t n_res = 0;
 	if (cfn_describe_stack_resources(c, id, &res, &n_res, &err) == 0)
@@ -41,11 +43,11 @@ static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
 
 	char prompt[300];
 	snprintf(prompt, sizeof(prompt), "Delete stack %s and its viewer-count history?", stack);
-	int yes = cli_confirm(o, prompt);
+	int yes = kept == EXIT_OK ? cli_confirm(&x->o, prompt) : 0; /* a failed export deletes nothing */
 	if (yes <= 0 || cli_interrupted) {
 		cli_error("not deleted; nothing was changed");
 		free(id);
-		return cli_interrupted ? EXIT_INTERRUPTED : EXIT_REFUSED;
+		return cli_interrupted ? EXIT_INTERRUPTED : kept != EXIT_OK ? kept : EXIT_REFUSED;
 	}
 	char *after = NULL;
 	if (stack_newest_event_id(c, id, &after, &err) < 0) {
@@ -88,25 +90,4 @@ static int destroy(struct cli_opts *o, struct aws_client *c, const char *stack)
 	stack_outcome_free(&out);
 	printf("Stack %s deleted\n", stack);
 	return EXIT_OK;
-}
-
-int cmd_destroy(int argc, char **argv)
-{
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv, "stack-name,yes,config,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	cli_install_signals();
-	struct aws_client *c = cli_client(&o);
-	if (!c) {
-		config_free(&cfg);
-		return EXIT_FAILED;
-	}
-	rc = destroy(&o, c, cfg.stack_name);
-	aws_client_free(c);
-	config_free(&cfg);
-	return rc;
 }

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "aws/sts.h"
+#include "changeset.h"
 #include "cli.h"
-#include "config.h"
+#include "follow.h"
 #include "output.h"
-#include "stack.h"
 
 static cJSON *plan_json(const struct stack_plan *plan)
 {
@@ -36,96 +36,74 @@ static cJSON *plan_json(const struct stack_plan *plan)
 	return doc;
 }
 
-static int diff(const struct cli_opts *o, struct ivs_config *cfg, struct aws_client *c,
-		const struct stack_template *t, const char *code_key)
+/* The change set's CodeBucket/CodeKey: the package's (named by its hash),
+ * a placeholder when a new stack needs one and there is no package, or
+ * none (keep the stack's current code). */
+static int code_location(struct cli_ctx *x, enum stack_start start, char **bucket, char **key)
 {
 	struct ivs_error err;
-	const char *stack = cfg->stack_name;
+	*bucket = NULL;
+	*key = xstrdup(x->code_key);
+	if (!*key && start != STACK_START_CREATE)
+		return 0;
+	struct sts_identity id;
+	if (sts_get_caller_identity(x->client, &id, &err) < 0) {
+		cli_report(&err);
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
+	*bucket = stack_asset_bucket_name(&x->cfg, id.account, aws_client_region(x->client));
+	sts_identity_free(&id);
+	if (!*key)
+		*key = xstrdup("ivsvc/no-package-in-this-build.zip");
+	return 0;
+}
+
+static void print_plan(const struct cli_ctx *x, const struct stack_plan *plan)
+{
+	if (x->o.json) {
+		cJSON *doc = plan_json(plan);
+		out_json_print(doc, stdout, 0);
+		cJSON_Delete(doc);
+	} else if (plan->empty) {
+		printf("no changes: stack %s is up to date\n", plan->stack);
+	} else {
+		stack_plan_print(plan, stdout);
+	}
+}
+
+int cmd_diff(struct cli_ctx *x)
+{
+	struct ivs_error err;
+	struct aws_client *c = x->client;
+	const char *stack = x->cfg.stack_name;
 	enum stack_start start;
 	if (stack_prepare(c, stack, 1, &start, &err) < 0) {
 		cli_report(&err);
 		return EXIT_FAILED;
 	}
-	char *bucket = NULL;
-	char *key = xstrdup(code_key);
-	if (key || start == STACK_START_CREATE) {
-		struct sts_identity id;
-		if (sts_get_caller_identity(c, &id, &err) < 0) {
-			cli_report(&err);
-			free(key);
-			return EXIT_FAILED;
-		}
-		bucket = stack_asset_bucket_name(cfg, id.account, aws_client_region(c));
-		sts_identity_free(&id);
-		if (!key)
-			key = xstrdup("ivsvc/no-package-in-this-build.zip");
-	}
+	char *bucket, *key;
+	if (code_location(x, start, &bucket, &key) < 0)
+		return EXIT_FAILED;
 	size_t n_params;
-	struct cfn_param *params = stack_params(cfg, t, bucket, key, &n_params);
+	struct cfn_param *params = stack_params(&x->cfg, &x->tmpl, bucket, key, &n_params);
+	struct stack_inputs in = { &x->tmpl, params, n_params, &x->cfg };
 	struct stack_plan plan;
 	int rc = EXIT_OK;
-	if (stack_plan_create(c, stack, start, t, params, n_params, cfg, &plan, &err) < 0) {
+	if (stack_plan_create(c, stack, start, &in, &plan, &err) < 0) {
 		cli_report(&err);
-		rc = strcmp(err.code, "Interrupted") == 0 ? EXIT_INTERRUPTED : EXIT_FAILED;
-		free(params);
-		free(bucket);
-		free(key);
-		stack_plan_free(&plan);
-		return rc;
-	}
-	if (o->json) {
-		cJSON *doc = plan_json(&plan);
-		out_json_print(doc, stdout, 0);
-		cJSON_Delete(doc);
-	} else if (plan.empty) {
-		printf("no changes: stack %s is up to date\n", stack);
+		rc = cli_exit_code(&err);
 	} else {
-		stack_plan_print(&plan, stdout);
-	}
-	if (stack_plan_discard(c, &plan, &err) < 0) {
-		cli_error("could not delete change set %s: %s", plan.change_set, err.message);
-		rc = EXIT_FAILED;
+		print_plan(x, &plan);
+		if (stack_plan_discard(c, &plan, &err) < 0) {
+			cli_error("could not delete change set %s: %s", plan.change_set, err.message);
+			rc = EXIT_FAILED;
+		}
 	}
 	stack_plan_free(&plan);
 	free(params);
 	free(bucket);
 	free(key);
-	return rc;
-}
-
-int cmd_diff(int argc, char **argv)
-{
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv,
-				 "stack-name,json,template,handler-zip,config,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	struct ivs_config cfg;
-	struct stack_template t;
-	int rc = stack_load_inputs(&o, "diff", &cfg, &t);
-	if (rc != EXIT_OK)
-		return rc;
-	struct ivs_error err;
-	char *key = NULL;
-	struct stack_package pkg;
-	if (stack_package_load(o.handler_zip, &pkg, &err) == 0) {
-		key = stack_package_key(&pkg);
-		stack_package_free(&pkg);
-	} else if (o.handler_zip) {
-		cli_error("diff: %s", err.message);
-		stack_template_free(&t);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
-	cli_install_signals();
-	struct aws_client *c = cli_client(&o);
-	if (!c) {
-		rc = EXIT_FAILED;
-	} else {
-		rc = diff(&o, &cfg, c, &t, key);
-		aws_client_free(c);
-	}
-	free(key);
-	stack_template_free(&t);
-	config_free(&cfg);
 	return rc;
 }

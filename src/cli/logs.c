@@ -12,9 +12,8 @@
 
 #include "aws/logs.h"
 #include "cli.h"
-#include "config.h"
+#include "follow.h"
 #include "output.h"
-#include "stack.h"
 
 #define FOLLOW_POLL_MS 2000
 #define FOLLOW_OVERLAP_MS (2 * 60 * 1000LL)
@@ -138,7 +137,7 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 		size_t n = 0;
 		struct ivs_error err;
 		if (logs_filter_events(c, &f, &v, &n, &err) < 0) {
-			if (strcmp(err.code, "ResourceNotFoundException") == 0) {
+			if (err.kind == IVS_ERR_NOT_FOUND) {
 				if (!o->follow) {
 					cli_error("log group %s does not exist: is stack %s deployed "
 						  "(`ivsvc status`)?", group, stack);
@@ -160,7 +159,7 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 			print_new(v, n, &seen, o->json);
 		}
 		logs_events_free(v, n);
-		if (!o->follow || stack_sleep(FOLLOW_POLL_MS) < 0)
+		if (!o->follow || cli_sleep(FOLLOW_POLL_MS) < 0)
 			break;
 		long long overlap = seen.ts - FOLLOW_OVERLAP_MS;
 		f.start_ms = overlap > seen.from ? overlap : seen.from;
@@ -173,29 +172,23 @@ static int logs(const struct cli_opts *o, struct aws_client *c, const char *stac
 	return rc;
 }
 
-int cmd_logs(int argc, char **argv)
+#define DEFAULT_SINCE_MS (10 * 60 * 1000LL)
+
+int cmd_logs_check(struct cli_ctx *x)
 {
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv,
-				 "stack-name,follow,since,filter,json,config,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	long long since_ms = 10 * 60 * 1000LL;
-	if (o.since && (out_parse_duration(o.since, &since_ms) < 0 || since_ms <= 0)) {
-		cli_error("logs: --since '%s' is not a duration like 30s, 10m, 2h or 1d", o.since);
+	long long since_ms;
+	const char *since = x->o.since;
+	if (since && (out_parse_duration(since, &since_ms) < 0 || since_ms <= 0)) {
+		cli_error("logs: --since '%s' is not a duration like 30s, 10m, 2h or 1d", since);
 		return EXIT_USAGE;
 	}
-	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	cli_install_signals();
-	struct aws_client *c = cli_client(&o);
-	if (!c) {
-		config_free(&cfg);
-		return EXIT_FAILED;
-	}
-	rc = logs(&o, c, cfg.stack_name, since_ms);
-	aws_client_free(c);
-	config_free(&cfg);
-	return rc;
+	return EXIT_OK;
+}
+
+int cmd_logs(struct cli_ctx *x)
+{
+	long long since_ms = DEFAULT_SINCE_MS;
+	if (x->o.since)
+		out_parse_duration(x->o.since, &since_ms); /* cmd_logs_check judged it */
+	return logs(&x->o, x->client, x->cfg.stack_name, since_ms);
 }

@@ -12,21 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "assets.h"
 #include "aws/buf.h"
 #include "cli.h"
-
-static void sha256_hex(const unsigned char *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 /* Writes beside the target and renames, so an interrupted write never
  * leaves a truncated zip under the name deploy would pick up. */
@@ -51,21 +39,19 @@ static int write_file(const char *path, const unsigned char *data, size_t len)
 	return 0;
 }
 
-int cmd_package(int argc, char **argv)
+int cmd_package_check(struct cli_ctx *x)
 {
-	struct cli_opts o;
-	if (cli_parse(argc, argv, "output", &o) < 0) {
-		free(o.args);
+	if (x->o.nargs > 0) {
+		cli_error("package: unexpected argument '%s' (did you mean --output %s?)",
+			  x->o.args[0], x->o.args[0]);
 		return EXIT_USAGE;
 	}
-	if (o.nargs > 0) {
-		cli_error("package: unexpected argument '%s' (did you mean --output %s?)", o.args[0],
-			  o.args[0]);
-		free(o.args);
-		return EXIT_USAGE;
-	}
-	const char *path = o.output && *o.output ? o.output : "function.zip";
-	free(o.args);
+	return EXIT_OK;
+}
+
+int cmd_package(struct cli_ctx *x)
+{
+	const char *path = x->o.output && *x->o.output ? x->o.output : "function.zip";
 
 	size_t len = 0;
 	const unsigned char *zip = assets_package(&len);
@@ -86,7 +72,7 @@ int cmd_package(int argc, char **argv)
 	if (write_file(path, zip, len) < 0)
 		return EXIT_FAILED;
 	char hex[65];
-	sha256_hex(zip, len, hex);
+	stack_sha256_hex(zip, len, hex);
 	printf("%s\n  size    %zu bytes (%.1f MB)\n  sha256  %s\n", path, len,
 	       (double)len / (1024.0 * 1024.0), hex);
 	return EXIT_OK;

@@ -165,79 +165,50 @@ static int write_page(const char *dir, const struct ivs_channel *ch, struct ivs_
 	return write_file(dir, PLAYER_MARKER, marker, sizeof(marker) - 1, err);
 }
 
-int cmd_player(int argc, char **argv)
+static const char *out_dir(const struct cli_ctx *x)
 {
-	struct cli_opts o;
-	if (cli_parse(argc, argv, "channel,out,yes,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	int nargs = o.nargs;
-	free(o.args);
-	if (nargs > 0 || !o.channel) {
-		cli_error(nargs > 0 ? "player: unexpected argument (see 'ivsvc help player')"
-				    : "player: --channel ARN_OR_NAME is required (see 'ivsvc help player')");
+	return x->o.out_dir ? x->o.out_dir : PLAYER_DEFAULT_DIR;
+}
+
+/* Refuses before any network call: nothing to wait for if we cannot write.
+ * A channel ARN names its region: ask there unless --region says otherwise. */
+int cmd_player_check(struct cli_ctx *x)
+{
+	const struct cli_opts *o = &x->o;
+	if (o->nargs > 0 || !o->channel) {
+		cli_error(o->nargs > 0 ? "player: unexpected argument (see 'ivsvc help player')"
+				       : "player: --channel ARN_OR_NAME is required (see 'ivsvc help player')");
 		return EXIT_USAGE;
 	}
-	const char *dir = o.out_dir ? o.out_dir : PLAYER_DEFAULT_DIR;
-
-	/* Refuse before any network call: nothing to wait for if we cannot write. */
-	switch (out_dir_state(dir)) {
-	case DIR_NOT_A_DIR:
+	const char *dir = out_dir(x);
+	enum dir_state state = out_dir_state(dir);
+	if (state == DIR_NOT_A_DIR) {
 		cli_error("player: %s exists and is not a folder; pick another with --out DIR", dir);
 		return EXIT_USAGE;
-	case DIR_OTHER:
-		if (!o.yes) {
-			cli_error("player: %s is not empty and was not written by `ivsvc player`; "
-				  "pick another with --out DIR, or pass --yes to write into it anyway",
-				  dir);
-			return EXIT_REFUSED;
-		}
-		break;
-	default:
-		break;
 	}
-
-	/* A channel ARN names its region: ask there unless --region says otherwise. */
+	if (state == DIR_OTHER && !o->yes) {
+		cli_error("player: %s is not empty and was not written by `ivsvc player`; pick "
+			  "another with --out DIR, or pass --yes to write into it anyway", dir);
+		return EXIT_REFUSED;
+	}
+	if (strncmp(o->channel, "arn:", 4) != 0)
+		return EXIT_OK;
 	struct arn parsed;
 	struct ivs_error err;
-	if (strncmp(o.channel, "arn:", 4) == 0) {
-		if (arn_parse_ivs_channel(o.channel, &parsed, &err) < 0) {
-			cli_error("player: --channel: %s", err.message);
-			return EXIT_USAGE;
-		}
-		if (!o.region)
-			o.region = parsed.region;
+	if (arn_parse_ivs_channel(o->channel, &parsed, &err) < 0) {
+		cli_error("player: --channel: %s", err.message);
+		return EXIT_USAGE;
 	}
+	snprintf(x->region, sizeof(x->region), "%s", parsed.region);
+	return EXIT_OK;
+}
 
-	struct aws_client *c = cli_client(&o);
-	if (!c)
-		return EXIT_FAILED;
-	struct ivs_channel ch = { 0 };
-	char *arn = NULL;
-	int rc = EXIT_FAILED;
-	if (find_channel_arn(c, o.channel, &arn, &err) < 0) {
-		cli_error("player: %s", err.message);
-		goto out;
-	}
-	if (ivs_get_channel(c, arn, &ch, &err) < 0) {
-		if (strcmp(err.code, "ResourceNotFoundException") == 0 || err.http_status == 404)
-			cli_error("player: no IVS channel %s in %s", arn, aws_client_region(c));
-		else
-			cli_report(&err);
-		goto out;
-	}
-	if (!ch.playback_url || !*ch.playback_url) {
-		cli_error("player: IVS gave no playback URL for %s", arn);
-		goto out;
-	}
-	if (write_page(dir, &ch, &err) < 0) {
-		cli_error("player: %s", err.message);
-		goto out;
-	}
-
+static void print_done(const char *dir, const struct ivs_channel *ch, const char *arn)
+{
 	char abs[PATH_MAX];
 	const char *shown = realpath(dir, abs) ? abs : dir;
-	printf("wrote the viewer page for channel %s to %s/\n", ch.name && *ch.name ? ch.name : arn,
-	       shown);
+	printf("wrote the viewer page for channel %s to %s/\n",
+	       ch->name && *ch->name ? ch->name : arn, shown);
 	if (!ivs_web_has_sdk)
 		printf("note: this ivsvc was built without the IVS Player SDK, so the page shows counts "
 		       "but no video; add it with `cd web && npm ci && npm run vendor` and copy "
@@ -247,10 +218,31 @@ int cmd_player(int argc, char **argv)
 	       "file://), e.g.:\n  python3 -m http.server -b 127.0.0.1 -d %s 8080   then "
 	       "http://127.0.0.1:8080/\n",
 	       shown, shown);
-	rc = EXIT_OK;
-out:
+}
+
+int cmd_player(struct cli_ctx *x)
+{
+	struct aws_client *c = x->client;
+	struct ivs_error err;
+	struct ivs_channel ch = { 0 };
+	char *arn = NULL;
+	int rc = EXIT_FAILED;
+	if (find_channel_arn(c, x->o.channel, &arn, &err) < 0) {
+		cli_error("player: %s", err.message);
+	} else if (ivs_get_channel(c, arn, &ch, &err) < 0) {
+		if (err.kind == IVS_ERR_NOT_FOUND)
+			cli_error("player: no IVS channel %s in %s", arn, aws_client_region(c));
+		else
+			cli_report(&err);
+	} else if (!ch.playback_url || !*ch.playback_url) {
+		cli_error("player: IVS gave no playback URL for %s", arn);
+	} else if (write_page(out_dir(x), &ch, &err) < 0) {
+		cli_error("player: %s", err.message);
+	} else {
+		print_done(out_dir(x), &ch, arn);
+		rc = EXIT_OK;
+	}
 	free(arn);
 	ivs_channel_free(&ch);
-	aws_client_free(c);
 	return rc;
 }

@@ -13,11 +13,10 @@
 #include "aws/events.h"
 #include "aws/ivs.h"
 #include "aws/lambdafn.h"
-#include "aws/table.h"
+#include "app/table.h"
 #include "cli.h"
-#include "config.h"
+#include "follow.h"
 #include "output.h"
-#include "stack.h"
 
 /* The schedule's period in seconds for "rate(N unit)"; 60 for anything else. */
 static long schedule_period(const char *schedule)
@@ -33,6 +32,15 @@ static long schedule_period(const char *schedule)
 	if (strncmp(unit, "day", 3) == 0)
 		return n * 86400;
 	return 60;
+}
+
+/* Live channels the PutMetadata quota fits in one tick: the handler's 153
+ * calls/s (IVS's 155 less its bucket) over the function's timeout less its
+ * 1.5 s margin. A tick with more live channels says so in its result
+ * ("quotaFits", a QuotaExceeded error) and leaves the rest unsent. */
+static long quota_fits(int timeout_s)
+{
+	return timeout_s > 2 ? (long)(153.0 * (timeout_s - 1.5)) : 0;
 }
 
 static void warn_part(const char *what, const char *name, const struct ivs_error *err)
@@ -55,6 +63,13 @@ struct status_view {
 	long period_s;
 };
 
+/* Adds key: value when there is a value. */
+static void add_string(cJSON *obj, const char *key, const char *value)
+{
+	if (value)
+		cJSON_AddStringToObject(obj, key, value);
+}
+
 static cJSON *status_json(const struct status_view *v)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -62,36 +77,29 @@ static cJSON *status_json(const struct status_view *v)
 	cJSON_AddStringToObject(st, "name", v->stack.name);
 	cJSON_AddStringToObject(st, "id", v->stack.id ? v->stack.id : "");
 	cJSON_AddStringToObject(st, "status", v->stack.status);
-	if (v->stack.status_reason)
-		cJSON_AddStringToObject(st, "statusReason", v->stack.status_reason);
-	if (v->stack.updated)
-		cJSON_AddStringToObject(st, "updated", v->stack.updated);
+	add_string(st, "statusReason", v->stack.status_reason);
+	add_string(st, "updated", v->stack.updated);
 	cJSON *outs = cJSON_AddObjectToObject(st, "outputs");
 	for (size_t i = 0; i < v->stack.n_outputs; i++)
 		cJSON_AddStringToObject(outs, v->stack.outputs[i].key, v->stack.outputs[i].value);
 	if (v->have_rule) {
 		cJSON *r = cJSON_AddObjectToObject(doc, "rule");
 		cJSON_AddStringToObject(r, "name", v->rule.name);
-		if (v->rule.state)
-			cJSON_AddStringToObject(r, "state", v->rule.state);
-		if (v->rule.schedule)
-			cJSON_AddStringToObject(r, "schedule", v->rule.schedule);
+		add_string(r, "state", v->rule.state);
+		add_string(r, "schedule", v->rule.schedule);
 	} else {
 		cJSON_AddNullToObject(doc, "rule");
 	}
 	if (v->have_fn) {
 		cJSON *f = cJSON_AddObjectToObject(doc, "function");
 		cJSON_AddStringToObject(f, "name", v->fn.name);
-		if (v->fn.state)
-			cJSON_AddStringToObject(f, "state", v->fn.state);
-		if (v->fn.last_update_status)
-			cJSON_AddStringToObject(f, "lastUpdateStatus", v->fn.last_update_status);
-		if (v->fn.last_modified)
-			cJSON_AddStringToObject(f, "lastModified", v->fn.last_modified);
-		if (v->fn.runtime)
-			cJSON_AddStringToObject(f, "runtime", v->fn.runtime);
+		add_string(f, "state", v->fn.state);
+		add_string(f, "lastUpdateStatus", v->fn.last_update_status);
+		add_string(f, "lastModified", v->fn.last_modified);
+		add_string(f, "runtime", v->fn.runtime);
 		cJSON_AddNumberToObject(f, "memorySize", v->fn.memory_mb);
 		cJSON_AddNumberToObject(f, "timeout", v->fn.timeout_s);
+		cJSON_AddNumberToObject(f, "quotaFits", (double)quota_fits(v->fn.timeout_s));
 	} else {
 		cJSON_AddNullToObject(doc, "function");
 	}
@@ -153,6 +161,8 @@ static void status_text(const struct status_view *v)
 			printf(" at %s", v->fn.last_modified);
 		printf("  (%s, %d MB, %d s)\n", v->fn.runtime ? v->fn.runtime : "-", v->fn.memory_mb,
 		       v->fn.timeout_s);
+		printf("          PutMetadata quota fits %ld live channels a tick\n",
+		       quota_fits(v->fn.timeout_s));
 		if (v->fn.state_reason && *v->fn.state_reason)
 			printf("          %s\n", v->fn.state_reason);
 	}
@@ -196,19 +206,52 @@ static void status_text(const struct status_view *v)
 	}
 }
 
-static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
+/* Each channel's newest count in the table. */
+static void read_counts(struct aws_client *c, const char *table, struct status_view *v)
 {
+	struct ivs_error err;
+	struct table_read r = { .table = table };
+	/* IVS names every channel, so none hides behind a long history that
+	 * the bounded Scan cannot reach; without it, the Scan alone. */
+	struct ivs_channel *chans = NULL;
+	size_t nchans = 0;
+	const char **arns = NULL;
+	if (ivs_list_channels(c, &chans, &nchans, &err) == 0) {
+		arns = xcalloc(nchans + 1, sizeof(*arns));
+		for (size_t i = 0; i < nchans; i++)
+			arns[i] = chans[i].arn;
+		r.channels = arns;
+		r.n_channels = nchans;
+	} else {
+		warn_part("IVS channel list", "(reading the table alone)", &err);
+	}
+	if (table_latest_points(c, &r, &v->points, &v->n_points, &v->truncated, &err) == 0) {
+		v->have_points = 1;
+		for (size_t i = 0; i < v->n_points; i++)
+			if (v->points[i].malformed)
+				cli_error("status: the newest item of %s in %s: %s",
+					  v->points[i].channel, table, v->points[i].malformed);
+	} else {
+		warn_part("table", table, &err);
+	}
+	free(arns);
+	ivs_channels_free(chans, nchans);
+}
+
+int cmd_status(struct cli_ctx *x)
+{
+	struct aws_client *c = x->client;
+	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
 	struct status_view v;
 	memset(&v, 0, sizeof(v));
 	int found = cfn_describe_stack(c, stack, &v.stack, &err);
-	if (found < 0) {
-		cli_report(&err);
-		return EXIT_FAILED;
-	}
-	if (found == 1) {
-		cli_error("stack %s does not exist in %s; create it with `ivsvc deploy`", stack,
-			  aws_client_region(c));
+	if (found != 0) {
+		if (found < 0)
+			cli_report(&err);
+		else
+			cli_error("stack %s does not exist in %s; create it with `ivsvc deploy`",
+				  stack, aws_client_region(c));
 		return EXIT_FAILED;
 	}
 	if (stack_fill_outputs(c, &v.stack, &err) < 0)
@@ -217,48 +260,15 @@ static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
 	const char *rule = cfn_kv_get(s->outputs, s->n_outputs, "RuleName");
 	const char *fn = cfn_kv_get(s->outputs, s->n_outputs, "FunctionName");
 	const char *table = cfn_kv_get(s->outputs, s->n_outputs, "TableName");
-	if (rule) {
-		int rc = events_describe_rule(c, rule, &v.rule, &err);
-		if (rc == 0)
-			v.have_rule = 1;
-		else
-			warn_part("schedule rule", rule, &err);
-	}
-	if (fn) {
-		int rc = lambdafn_get_configuration(c, fn, &v.fn, &err);
-		if (rc == 0)
-			v.have_fn = 1;
-		else
-			warn_part("function", fn, &err);
-	}
-	if (table) {
-		static const char *const counts[] = { "count", "viewerCount", "viewers", NULL };
-		struct table_read r = { .table = table, .key = "channel", .sort_key = "time",
-					.count_attrs = counts };
-		/* IVS names every channel, so none hides behind a long history that
-		 * the bounded Scan cannot reach; without it, the Scan alone. */
-		struct ivs_channel *chans = NULL;
-		size_t nchans = 0;
-		const char **arns = NULL;
-		if (ivs_list_channels(c, &chans, &nchans, &err) == 0) {
-			arns = xcalloc(nchans + 1, sizeof(*arns));
-			for (size_t i = 0; i < nchans; i++)
-				arns[i] = chans[i].arn;
-			r.channels = arns;
-			r.n_channels = nchans;
-		} else {
-			warn_part("IVS channel list", "(reading the table alone)", &err);
-		}
-		if (table_latest_points(c, &r, &v.points, &v.n_points, &v.truncated, &err) == 0)
-			v.have_points = 1;
-		else
-			warn_part("table", table, &err);
-		free(arns);
-		ivs_channels_free(chans, nchans);
-	}
+	if (rule && !(v.have_rule = events_describe_rule(c, rule, &v.rule, &err) == 0))
+		warn_part("schedule rule", rule, &err);
+	if (fn && !(v.have_fn = lambdafn_get_configuration(c, fn, &v.fn, &err) == 0))
+		warn_part("function", fn, &err);
+	if (table)
+		read_counts(c, table, &v);
 	v.now_ms = out_now_ms();
 	v.period_s = schedule_period(v.have_rule ? v.rule.schedule : NULL);
-	if (o->json) {
+	if (x->o.json) {
 		cJSON *doc = status_json(&v);
 		out_json_print(doc, stdout, 0);
 		cJSON_Delete(doc);
@@ -272,24 +282,4 @@ static int status(struct cli_opts *o, struct aws_client *c, const char *stack)
 		lambdafn_config_free(&v.fn);
 	table_points_free(v.points, v.n_points);
 	return EXIT_OK;
-}
-
-int cmd_status(int argc, char **argv)
-{
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv, "stack-name,json,config,region,profile", &o) < 0)
-		return EXIT_USAGE;
-	struct ivs_config cfg;
-	int rc = stack_load_config(&o, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	struct aws_client *c = cli_client(&o);
-	if (!c) {
-		config_free(&cfg);
-		return EXIT_FAILED;
-	}
-	rc = status(&o, c, cfg.stack_name);
-	aws_client_free(c);
-	config_free(&cfg);
-	return rc;
 }

@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
-#include "stack.h"
 
 static const char *config_value_for(const struct ivs_config *cfg, const char *param)
 {
@@ -22,74 +20,59 @@ static const char *config_value_for(const struct ivs_config *cfg, const char *pa
 	return NULL;
 }
 
-int cmd_synth(int argc, char **argv)
+/* Each parameter's value and where it comes from, as YAML comments. */
+static void print_params(const struct cli_ctx *x)
 {
-	struct cli_opts o;
-	if (cli_parse_flags_only(argc, argv, "template,config,handler-zip,stack-name", &o) < 0)
-		return EXIT_USAGE;
-	struct ivs_config cfg;
-	struct stack_template t;
-	int rc = stack_load_inputs(&o, "synth", &cfg, &t);
-	if (rc != EXIT_OK)
-		return rc;
-	struct ivs_error err;
-	/* The package only names CodeKey: synth works without one. */
-	struct stack_package pkg;
-	char *key = NULL;
-	if (stack_package_load(o.handler_zip, &pkg, &err) == 0) {
-		key = stack_package_key(&pkg);
-		stack_package_free(&pkg);
-	} else if (o.handler_zip) {
-		cli_error("synth: %s", err.message);
-		stack_template_free(&t);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
-
-	fwrite(t.body, 1, t.len, stdout);
-	if (t.len && t.body[t.len - 1] != '\n')
-		putchar('\n');
-	printf("# ---- ivsvc synth: what `ivsvc deploy` passes with this template ----\n");
-	printf("# stack: %s\n", cfg.stack_name);
-	printf("# settings: %s\n", cfg.path ? cfg.path : "none (no ivsvc.yaml): defaults");
-	printf("# parameters:\n");
-	for (size_t i = 0; i < t.n_params; i++) {
-		const char *name = t.params[i];
-		const char *v = config_value_for(&cfg, name);
-		const char *from = cfg.path ? cfg.path : "settings";
+	const struct ivs_config *cfg = &x->cfg;
+	const struct stack_template *t = &x->tmpl;
+	const char *key = x->code_key;
+	for (size_t i = 0; i < t->n_params; i++) {
+		const char *name = t->params[i].name;
+		const char *v = config_value_for(cfg, name);
+		const char *from = cfg->path ? cfg->path : "settings";
 		char *owned = NULL;
 		if (strcmp(name, "CodeBucket") == 0) {
-			if (cfg.asset_bucket) {
-				v = cfg.asset_bucket;
+			if (cfg->asset_bucket) {
+				v = cfg->asset_bucket;
 			} else {
 				v = owned = xasprintf("ivsvc-assets-<account>-%s",
-						      cfg.region ? cfg.region : "<region>");
+						      cfg->region ? cfg->region : "<region>");
 				from = "the account, at deploy time";
 			}
 		} else if (strcmp(name, "CodeKey") == 0) {
 			v = key ? key : "ivsvc/<sha256 of the handler zip>.zip";
 			from = key ? "the handler package" : "the handler package (none in this build)";
 		} else if (!v) {
-			v = t.param_defaults[i];
+			v = t->params[i].default_value;
 			from = "template Default";
 		}
 		printf("#   %s: %s  # %s\n", name, v ? v : "(none)", v ? from : "no value");
 		free(owned);
 	}
-	if (cfg.n_tags) {
+}
+
+int cmd_synth(struct cli_ctx *x)
+{
+	const struct ivs_config *cfg = &x->cfg;
+	const struct stack_template *t = &x->tmpl;
+	fwrite(t->body, 1, t->len, stdout);
+	if (t->len && t->body[t->len - 1] != '\n')
+		putchar('\n');
+	printf("# ---- ivsvc synth: what `ivsvc deploy` passes with this template ----\n");
+	printf("# stack: %s\n", cfg->stack_name);
+	printf("# settings: %s\n", cfg->path ? cfg->path : "none (no ivsvc.yaml): defaults");
+	printf("# parameters:\n");
+	print_params(x);
+	if (cfg->n_tags) {
 		printf("# tags:\n");
-		for (size_t i = 0; i < cfg.n_tags; i++)
-			printf("#   %s: %s\n", cfg.tags[i].key, cfg.tags[i].value);
+		for (size_t i = 0; i < cfg->n_tags; i++)
+			printf("#   %s: %s\n", cfg->tags[i].key, cfg->tags[i].value);
 	}
-	if (t.parsed)
-		printf("# capabilities: %s\n", t.needs_named_iam ? "CAPABILITY_NAMED_IAM"
-					       : t.needs_iam	 ? "CAPABILITY_IAM"
-								 : "none");
+	const char *cap = stack_template_capability(t);
+	if (t->parsed)
+		printf("# capabilities: %s\n", cap ? cap : "none");
 	else
 		printf("# warning: %s could not be read as a template (YAML/JSON with "
-		       "Resources); CloudFormation will say why\n", t.source);
-	free(key);
-	stack_template_free(&t);
-	config_free(&cfg);
+		       "Resources); CloudFormation will say why\n", t->source);
 	return EXIT_OK;
 }

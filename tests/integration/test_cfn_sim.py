@@ -19,7 +19,6 @@ import ivstest
 from ivstest import case
 
 SIM_DIR = os.path.join(ivstest.SOURCE_DIR, "tests", "sim")
-sys.path.insert(0, SIM_DIR)
 import cfn_sim  # noqa: E402
 
 STACK = cfn_sim.DEFAULT_STACK
@@ -27,7 +26,7 @@ TEMPLATE = os.path.join(ivstest.SOURCE_DIR, "templates", "stack.yaml")
 PARAMS = [{"ParameterKey": "CodeBucket", "ParameterValue": "ivsvc-code"},
           {"ParameterKey": "CodeKey", "ParameterValue": "ivsvc/bootstrap-1.zip"}]
 RESOURCES = ["ViewersTable", "FunctionLogGroup", "FunctionRole", "ViewersFunction",
-             "ScheduleRule", "SchedulePermission"]
+             "ScheduleRule", "SchedulePermission", "ViewersInvokeConfig"]
 
 
 def client(url):

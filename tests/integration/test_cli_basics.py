@@ -6,7 +6,8 @@ import tempfile
 
 import ivstest
 
-COMMANDS = ["deploy", "destroy", "status", "logs", "synth", "diff", "package", "player", "whoami"]
+COMMANDS = ["deploy", "destroy", "status", "logs", "invoke", "cost", "cancel", "synth", "diff", "package",
+            "player", "whoami"]
 
 
 def run(*args):
@@ -80,6 +81,31 @@ def world_writable_config_is_refused():
     r = subprocess.run([ivstest.IVSVC, "synth"], cwd=d, capture_output=True, text=True, timeout=30,
                        env=ivstest.clean_env())
     assert r.returncode == 0, r.stderr
+
+
+@ivstest.case
+def config_second_document_after_an_empty_one_is_refused():
+    # An empty first document ("---" alone) made the parser stop there: the
+    # settings in the second document were silently ignored (exit 0, defaults
+    # deployed) instead of "only one YAML document is allowed".
+    d = tempfile.mkdtemp(prefix="ivsvc-cfg-")
+    path = os.path.join(d, "cfg.yaml")
+
+    def synth(text):
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o644)
+        return subprocess.run([ivstest.IVSVC, "synth", "--config", path], cwd=d, capture_output=True,
+                              text=True, timeout=30, env=ivstest.clean_env())
+
+    for text in ("---\n---\nmemory: 512\n", "---\n...\n---\nmemory: 99999\n", "~\n---\nmemory: 512\n"):
+        r = synth(text)
+        assert r.returncode == 2, (text, r.returncode, r.stderr)
+        assert "only one YAML document" in r.stderr, r.stderr
+    # One empty document is still fine.
+    for text in ("---\n", "---\n...\n", "# nothing\n", ""):
+        r = synth(text)
+        assert r.returncode == 0, (text, r.stderr)
 
 
 @ivstest.case

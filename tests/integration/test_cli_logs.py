@@ -125,6 +125,41 @@ def follow_prints_new_events_once_until_ctrl_c():
     assert msgs[0] == "before follow" and msgs[-3:] == ["after 1", "after 2", "after 3"], msgs
 
 
+@case
+def follow_prints_an_event_that_arrives_late_with_an_older_timestamp():
+    # CloudWatch Logs ingestion lags: an event stamped before the newest one
+    # printed can become visible a poll later. --follow asked only from the
+    # newest timestamp printed, so such an event was never shown.
+    logs = setup_group()
+    now = int(time.time() * 1000)
+    put(logs, "a", [(now - 20000, "first"), (now, "newest")])
+    p = subprocess.Popen([ivstest.IVSVC, "logs", "--follow"], env=clean_env(endpoint=moto.url),
+                         cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = ivstest.LineReader(p)
+    lines, wait_for = out.lines, out.wait_for
+    try:
+        assert wait_for(2), lines
+        time.sleep(2.5)
+        # Late: stamped 10 s before "newest", ingested after it was printed.
+        put(logs, "b", [(now - 10000, "late")])
+        wait_for(3, timeout=8)
+        time.sleep(4.5)  # more polls: nothing twice
+        put(logs, "a", [(now + 1, "after")])
+        wait_for(4, timeout=8)
+        time.sleep(2.5)
+    finally:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    out.join(5)
+    msgs = [l.split("  ", 1)[1] for l in lines]
+    assert p.returncode == 0, p.returncode
+    assert msgs == ["first", "newest", "late", "after"], msgs
+
+
 if __name__ == "__main__":
     with ivstest.MotoServer() as m:
         moto = m

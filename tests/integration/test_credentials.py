@@ -402,6 +402,7 @@ def no_credentials_at_all():
     line = failed(env)
     assert time.time() - t0 < 5, "IMDS did not fail fast"
     want = ("no AWS credentials found: looked at AWS_ACCESS_KEY_ID, "
+            "AWS_WEB_IDENTITY_TOKEN_FILE, "
             "{h}/.aws/credentials [default] (no file), {h}/.aws/config [default] (no file), "
             "container endpoint (not configured), instance metadata (no answer at "
             "http://127.0.0.1:{p}); set AWS_PROFILE or run `aws configure` (NoCredentials)"

@@ -16,7 +16,6 @@ from ivstest import case, main
 
 ivstest.require_python_tools("boto3", "botocore", "moto")
 SIM_DIR = os.path.join(ivstest.SOURCE_DIR, "tests", "sim")
-sys.path.insert(0, SIM_DIR)
 from fault_proxy import FaultProxy, ProxyControl  # noqa: E402
 
 import boto3  # noqa: E402

@@ -18,11 +18,9 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
 import ivstest  # noqa: E402
 from ivstest import case, main  # noqa: E402
 

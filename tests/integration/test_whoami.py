@@ -122,6 +122,77 @@ def unreachable_endpoint_fast_retries():
     assert time.time() - t0 < 5
 
 
+def role_home():
+    home = tempfile.mkdtemp(prefix="ivsvc-role-home-")
+    os.mkdir(os.path.join(home, ".aws"), 0o700)
+    with open(os.path.join(home, ".aws", "credentials"), "w") as f:
+        f.write("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (ivstest.TEST_KEY_ID, TEST_SECRET))
+    with open(os.path.join(home, ".aws", "config"), "w") as f:
+        f.write("[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n"
+                "source_profile = base\nregion = eu-west-1\n")
+    return home
+
+
+@case
+def says_where_credentials_came_from_and_when_they_expire():
+    env = clean_env(endpoint=_moto.url, home=role_home())
+    p = run(["whoami", "--profile", "dev"], env)
+    assert p.returncode == 0, p.stderr
+    assert "credentials from assume-role (profile dev via role " \
+           "arn:aws:iam::123456789012:role/dev)" in p.stdout, p.stdout
+    assert "assumed-role/dev/" in p.stdout, p.stdout
+    assert "\nexpires  20" in p.stdout, p.stdout
+    p = run(["whoami", "--json"], clean_env(endpoint=_moto.url))
+    j = json.loads(p.stdout)
+    assert j["credentialOrigin"] == "environment (AWS_ACCESS_KEY_ID)", j
+    assert "credentialExpiration" not in j, j
+
+
+@case
+def web_identity_env_is_used_before_the_credentials_file():
+    home = role_home()
+    token = os.path.join(home, "token")
+    with open(token, "w") as f:
+        f.write("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln")
+    env = clean_env(endpoint=_moto.url, home=home,
+                    extra={"AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_PROFILE": "base",
+                           "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci"})
+    del env["AWS_ACCESS_KEY_ID"]
+    del env["AWS_SECRET_ACCESS_KEY"]
+    p = run(["whoami", "--json"], env)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["credentialSource"] == "web-identity", j
+    assert "assumed-role/ci/" in j["arn"], j
+
+
+@case
+def ca_bundle_reaches_the_https_calls():
+    from tls_front import TestCA, TlsFront
+    d = tempfile.mkdtemp(prefix="ivsvc-ca-")
+    ca = TestCA("ivsvc whoami test CA")
+    cert, key = ca.server_files(d, ["localhost"])
+    bundle = os.path.join(d, "ca.pem")
+    with open(bundle, "wb") as f:
+        f.write(ca.cert_pem)
+    with TlsFront(_moto.port, cert, key) as front:
+        url = "https://localhost:%d" % front.port
+        p = run(["whoami"], clean_env(endpoint=url, extra={"AWS_MAX_ATTEMPTS": "1"}))
+        assert p.returncode == 1, p.stdout
+        p = run(["whoami"], clean_env(endpoint=url, extra={"AWS_CA_BUNDLE": bundle}))
+        assert p.returncode == 0 and ACCOUNT in p.stdout, p.stderr
+        # The profile's ca_bundle, and through it the role's STS call too.
+        home = role_home()
+        with open(os.path.join(home, ".aws", "config"), "a") as f:
+            f.write("ca_bundle = %s\n" % bundle)
+        p = run(["whoami", "--profile", "dev"], clean_env(endpoint=url, home=home))
+        assert p.returncode == 0 and "assumed-role/dev/" in p.stdout, p.stderr
+    p = run(["whoami"], clean_env(endpoint=_moto.url,
+                                  extra={"AWS_CA_BUNDLE": os.path.join(d, "missing.pem")}))
+    assert p.returncode == 1 and "AWS_CA_BUNDLE" in p.stderr and "missing.pem" in p.stderr
+
+
 @case
 def secret_never_printed():
     assert _outputs, "the other cases ran nothing"

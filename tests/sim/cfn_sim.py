@@ -42,6 +42,11 @@ Scenarios (the stack is --stack-name, default IvsViewersCount):
                              "The submitted information didn't contain changes. ..."
   delete-ok                  stack CREATE_COMPLETE; DeleteStack deletes each resource, then
                              DELETE_COMPLETE (by name it then "does not exist"; by id it shows).
+  cancel-rollback-fails      as in-progress; CancelUpdateStack's rollback fails on
+                             ViewersFunction: UPDATE_ROLLBACK_FAILED with a reason.
+CancelUpdateStack (any scenario): refused unless the stack is UPDATE_IN_PROGRESS (AWS's
+ValidationError); else the update stops: ViewersFunction UPDATE_FAILED "Resource update
+cancelled", UPDATE_ROLLBACK_IN_PROGRESS, the function back, UPDATE_ROLLBACK_COMPLETE.
 In every scenario, operations not named by it succeed (create ok, update ok, delete ok).
 
 Other endpoints: GET /_sim/requests (JSON list of every request: action, parsed params,
@@ -78,6 +83,7 @@ SCENARIOS = {
     "rollback-complete-existing": dict(initial="ROLLBACK_COMPLETE"),
     "no-changes": dict(initial="CREATE_COMPLETE", update="no-changes"),
     "delete-ok": dict(initial="CREATE_COMPLETE"),
+    "cancel-rollback-fails": dict(initial="UPDATE_IN_PROGRESS", cancel="rollback-failed"),
 }
 FAIL_RESOURCE = "ViewersFunction"
 CREATE_FAIL_REASON = (
@@ -103,6 +109,7 @@ FALLBACK_RESOURCES = [
     ("ViewersFunction", "AWS::Lambda::Function", ["FunctionLogGroup", "FunctionRole", "ViewersTable"]),
     ("ScheduleRule", "AWS::Events::Rule", ["ViewersFunction"]),
     ("SchedulePermission", "AWS::Lambda::Permission", ["ViewersFunction", "ScheduleRule"]),
+    ("ViewersInvokeConfig", "AWS::Lambda::EventInvokeConfig", ["ViewersFunction"]),
 ]
 
 
@@ -412,7 +419,7 @@ class Sim:
         if scenario not in SCENARIOS:
             raise ValueError("unknown scenario %r (one of %s)" % (scenario, ", ".join(SCENARIOS)))
         self.scenario = scenario
-        self.plan = dict(dict(create="ok", update="ok", delete="ok"), **SCENARIOS[scenario])
+        self.plan = dict(dict(create="ok", update="ok", delete="ok", cancel="ok"), **SCENARIOS[scenario])
         self.stack_name = stack_name
         self.step_seconds = float(step_seconds)
         self.page_size = int(page_size)
@@ -971,6 +978,31 @@ class Sim:
             raise SimError("InvalidChangeSetStatus", "Cannot delete ChangeSet [%s] in status EXECUTE_IN_PROGRESS" % cs.id)
         cs.stack.change_sets.pop(cs.name, None)
         return {}
+
+    def CancelUpdateStack(self, p):
+        st = self.must_find(p["StackName"], include_deleted=False)
+        if st.status != "UPDATE_IN_PROGRESS":
+            raise validation("CancelUpdateStack cannot be called from current stack status")
+        reason = "Resource update cancelled"
+        steps = [[(FAIL_RESOURCE, "UPDATE_FAILED", reason)],
+                 [(st.name, "UPDATE_ROLLBACK_IN_PROGRESS",
+                   "The following resource(s) failed to update: [%s]. " % FAIL_RESOURCE)],
+                 [(FAIL_RESOURCE, "UPDATE_IN_PROGRESS", None)]]
+        if self.plan["cancel"] == "rollback-failed":
+            steps += [[(FAIL_RESOURCE, "UPDATE_FAILED", ROLLBACK_FAIL_REASON)],
+                      [(st.name, "UPDATE_ROLLBACK_FAILED",
+                        "The following resource(s) failed to update: [%s]. " % FAIL_RESOURCE)]]
+        else:
+            steps += [[(FAIL_RESOURCE, "UPDATE_COMPLETE", None)],
+                      [(st.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None)],
+                      [(st.name, "UPDATE_ROLLBACK_COMPLETE", None)]]
+        # the update's remaining events never happen; the first cancel event applies now
+        first = steps.pop(0)[0]
+        self._event(st, *first)
+        st.script = steps
+        st.script_started = time.time()
+        st.steps_applied = 0
+        return None
 
     def DeleteStack(self, p):
         st = self.find(p["StackName"])

@@ -1,13 +1,13 @@
 /*
- * test_output.c - the CLI's output helpers (src/cli/output.c, built in here:
- * the unit tests link only the AWS library): durations, ISO 8601 times, ages,
- * tables without trailing blanks.
+ * test_output.c - the CLI's output helpers (src/cli/output.c, from the ivscli
+ * library): durations, ISO 8601 times, ages, tables without trailing blanks.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
-#include "cli/output.c"
+#include "cli/output.h"
 
 static void test_durations(void)
 {
