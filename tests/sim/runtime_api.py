@@ -405,7 +405,12 @@ def start_function(task_root, runtime, table=None, extra=None, env=None, cwd=Non
     out = tempfile.NamedTemporaryFile(prefix="fn-stdout-", delete=False)
     err = tempfile.NamedTemporaryFile(prefix="fn-stderr-", delete=False)
     started = time.time()
-    proc = subprocess.Popen([os.path.join(task_root, "bootstrap")], env=env, cwd=cwd or "/",
+    # The package's bootstrap is static musl and cannot carry the sanitizers; the
+    # sanitizer build sets IVSVC_SANITIZED_HANDLER to the same sources built with
+    # ASan+UBSan on the host's libc (tests/CMakeLists.txt), so the handler's code
+    # runs sanitized in every test that runs the package.
+    exe = os.environ.get("IVSVC_SANITIZED_HANDLER") or os.path.join(task_root, "bootstrap")
+    proc = subprocess.Popen([exe], env=env, cwd=cwd or "/",
                             stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     out.close()
     err.close()
