@@ -77,7 +77,8 @@ int logs_filter_events(struct aws_client *c, const struct logs_filter *f, struct
 	if (rc < 0)
 		return -1;
 	/* Pages come per stream in some orders; the reader wants one timeline. */
-	qsort(*v + start, *n - start, sizeof(**v), by_time);
+	if (*n > start) /* none: *v may be NULL, which qsort must not get */
+		qsort(*v + start, *n - start, sizeof(**v), by_time);
 	return 0;
 }
 

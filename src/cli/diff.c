@@ -33,6 +33,16 @@ static cJSON *plan_json(const struct stack_plan *plan)
 			cJSON_AddStringToObject(j, "properties", ch->details);
 		cJSON_AddItemToArray(arr, j);
 	}
+	/* name -> "old -> new", as the text shows them */
+	const struct { const char *key; const struct cfn_kv *v; size_t n; } maps[] = {
+		{ "parameters", plan->param_changes, plan->n_param_changes },
+		{ "tags", plan->tag_changes, plan->n_tag_changes },
+	};
+	for (size_t m = 0; m < 2; m++) {
+		cJSON *o = cJSON_AddObjectToObject(doc, maps[m].key);
+		for (size_t i = 0; i < maps[m].n; i++)
+			cJSON_AddStringToObject(o, maps[m].v[i].key, maps[m].v[i].value);
+	}
 	return doc;
 }
 

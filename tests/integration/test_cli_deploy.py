@@ -284,6 +284,11 @@ def tags_are_added_changed_and_removed():
     assert r.returncode == 0, r.stderr
     assert "no changes" not in r.stdout and "Executing change set" in r.stdout, r.stdout
     assert "team  (none) -> video" in r.stdout and "env   (none) -> prod" in r.stdout, r.stdout
+    r = ivsvc(["diff", "--json", "--handler-zip", ZIP], cwd=workdir("memory: 512\ntags:\n  team: video\n"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["parameters"] == {"MemorySize": "256 -> 512"}, doc
+    assert doc["tags"] == {"team": "(none) -> video"}, doc  # moto kept no tags
 
 
 @case
