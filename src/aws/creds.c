@@ -269,7 +269,7 @@ static int keys_from_section(const struct profile_section *s, const char *path,
  * falling through to another source would use the wrong identity. */
 static int unsupported_source(const struct creds_profile *p, struct ivs_error *err)
 {
-	static const char *const keys[] = { "sso_session", "sso_start_url", "login_session" };
+	static const char *const keys[] = { "login_session" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (creds_profile_get(p, keys[i]))
 			return ivs_error_set(err, "UnsupportedCredentials",
@@ -353,6 +353,8 @@ static int profile_steps(const struct creds_profile *p, int named, struct aws_cr
 	rc = creds_from_role(p, out, err);
 	if (rc == 0)
 		rc = creds_from_web_identity(p, !named, out, err);
+	if (rc == 0)
+		rc = creds_from_sso(p, out, err);
 	if (rc != 0)
 		return rc;
 	buf_puts(looked, ", AWS_WEB_IDENTITY_TOKEN_FILE");

@@ -1,13 +1,24 @@
 /*
  * creds.h - AWS credentials, resolved in the order the AWS SDKs use:
+ *   0. a profile named (--profile or AWS_PROFILE) must exist in the shared
+ *      files, whatever else is set (a typo never falls through to the keys
+ *      in the environment); "default" may be missing (see README)
  *   1. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
- *   2. the shared files for the profile (--profile, AWS_PROFILE, "default"):
+ *   2. the profile's role_arn (source_profile chains, credential_source):
+ *      STS AssumeRole, cached in ~/.aws/cli/cache as the AWS CLI does
+ *   3. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (not with
+ *      --profile, as botocore), else the profile's web_identity_token_file +
+ *      role_arn (AssumeRoleWithWebIdentity)
+ *   4. IAM Identity Center: sso_session or the legacy sso_* keys (creds_sso.c)
+ *   5. the shared files for the profile (--profile, AWS_PROFILE, "default"):
  *      ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE), then ~/.aws/config
  *      (AWS_CONFIG_FILE, "[profile x]" sections), including credential_process
- *   3. the container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
+ *   6. the container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
  *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE])
- *   6. the instance metadata service, IMDSv2 with its session token
+ *   7. the instance metadata service, IMDSv2 with its session token
  *      (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED)
+ * Credentials that have expired are refused, naming where they came from
+ * and when they expired (ExpiredCredentials).
  *
  * An explicit profile (the argument, i.e. --profile) skips step 1, as botocore
  * does: asking for a profile by name should not be overridden by stray
@@ -34,14 +45,11 @@ struct aws_creds {
 	time_t expiration;        /* 0 when they do not expire */
 	char source[48];          /* "environment", "shared-credentials-file", "shared-config-file",
 				     "credential_process", "container", "imds",
-				     "assume-role", "web-identity" */
+				     "assume-role", "web-identity", "sso" */
 	char origin[256];         /* for people: "profile dev via role arn:...", never a secret */
 	char warning[200];        /* "" or something the user should fix, e.g. a
 				     credentials file readable by other users */
 };
-
-/* Credentials that have expired are refused: err->code "ExpiredCredentials"
- * names where they came from and when they expired. */
 
 /* The STS calls the chain needs (assume role, web identity). STS speaks only
  * the query protocol (XML answers), and this library links no XML parser

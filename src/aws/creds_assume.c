@@ -224,7 +224,8 @@ static int resolve_profile_name(const char *name, struct role_chain *ch, struct 
 	if (creds_profile_get(&p, "role_arn") && !creds_profile_has_keys(&p) &&
 	    !creds_profile_get(&p, "web_identity_token_file"))
 		rc = assume(&p, ch, out, err);
-	else if ((rc = creds_from_web_identity(&p, 0, out, err)) == 0)
+	else if ((rc = creds_from_web_identity(&p, 0, out, err)) == 0 &&
+		 (rc = creds_from_sso(&p, out, err)) == 0)
 		rc = creds_from_files(&p, out, err);
 	ch->n--;
 	if (rc == 0)

@@ -9,7 +9,8 @@
  * datetime ("2026-01-01T00:00:00UTC").
  *
  * Owns: the cache files it writes (0600, in a 0700 directory, replaced by
- * rename so a reader never sees half a file). Every failure to read or write
+ * rename so a reader never sees half a file), and the two file helpers the
+ * SSO token cache shares (creds_file_json, creds_file_replace). Every failure to read or write
  * the cache is silent: the cache only saves a call.
  */
 #include "creds_source.h"
@@ -113,15 +114,11 @@ static int cache_time(const char *s, time_t *out)
 	return creds_parse_time(t, out);
 }
 
-int creds_cache_load(const char *key, struct aws_creds *out)
+cJSON *creds_file_json(const char *path)
 {
-	char *path = cache_path(key);
-	if (!path)
-		return 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0)
-		return 0;
+		return NULL;
 	char *text = xmalloc(CACHE_FILE_MAX + 1);
 	ssize_t r = read(fd, text, CACHE_FILE_MAX);
 	close(fd);
@@ -129,6 +126,32 @@ int creds_cache_load(const char *key, struct aws_creds *out)
 	cJSON *j = r > 0 ? cJSON_Parse(text) : NULL;
 	OPENSSL_cleanse(text, CACHE_FILE_MAX + 1);
 	free(text);
+	return j;
+}
+
+void creds_file_replace(const char *path, const cJSON *j)
+{
+	char *text = cJSON_Print(j);
+	char *tmp = xasprintf("%s.ivsvc-XXXXXX", path);
+	int fd = mkstemp(tmp);   /* 0600 */
+	size_t len = text ? strlen(text) : 0;
+	int ok = fd >= 0 && text && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) == 0 && ok && rename(tmp, path) == 0)
+		ok = 2;
+	if (fd >= 0 && ok != 2)
+		unlink(tmp);
+	free(tmp);
+	if (text) {
+		OPENSSL_cleanse(text, len);
+		free(text);
+	}
+}
+
+int creds_cache_load(const char *key, struct aws_creds *out)
+{
+	char *path = cache_path(key);
+	cJSON *j = creds_file_json(path);
+	free(path);
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "Credentials");
 	const char *id = creds_json_str(c, "AccessKeyId");
 	const char *secret = creds_json_str(c, "SecretAccessKey");
@@ -173,21 +196,8 @@ void creds_cache_store(const char *key, const struct aws_creds *c)
 	if (c->session_token)
 		cJSON_AddStringToObject(cr, "SessionToken", c->session_token);
 	cJSON_AddStringToObject(cr, "Expiration", when);
-	char *text = cJSON_PrintUnformatted(j);
+	creds_file_replace(path, j);
 	creds_json_delete_secret(j);
-	char *tmp = xasprintf("%s/ivsvc-XXXXXX.tmp", dir);
-	int fd = mkstemps(tmp, 4);   /* 0600 */
-	size_t len = text ? strlen(text) : 0;
-	int ok = fd >= 0 && text && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-	if (fd >= 0 && close(fd) == 0 && ok && rename(tmp, path) == 0)
-		ok = 2;
-	if (fd >= 0 && ok != 2)
-		unlink(tmp);
-	free(tmp);
-	if (text) {
-		OPENSSL_cleanse(text, len);
-		free(text);
-	}
 done:
 	free(dir);
 	free(path);

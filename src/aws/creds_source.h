@@ -57,6 +57,8 @@ int creds_from_role(const struct creds_profile *p, struct aws_creds *out, struct
  * there) from the profile. 0 when neither has a token file. */
 int creds_from_web_identity(const struct creds_profile *p, int use_env, struct aws_creds *out,
 			    struct ivs_error *err);
+/* IAM Identity Center (creds_sso.c): 0 when the profile has no SSO settings. */
+int creds_from_sso(const struct creds_profile *p, struct aws_creds *out, struct ivs_error *err);
 /* The registered STS caller (creds.h), or an error saying there is none. */
 int creds_sts(const struct creds_sts_call *call, struct aws_creds *out, struct ivs_error *err);
 
@@ -71,6 +73,11 @@ struct creds_cache_args {
 void creds_cache_key(const struct creds_cache_args *a, char out[41]);
 int creds_cache_load(const char *key, struct aws_creds *out);
 void creds_cache_store(const char *key, const struct aws_creds *c);
+/* A JSON file (at most 64 KiB; its text cleansed), or NULL. */
+cJSON *creds_file_json(const char *path);
+/* Replaces path with j's text: a 0600 temporary file renamed over it. Silent
+ * on failure (a cache only saves a call). */
+void creds_file_replace(const char *path, const cJSON *j);
 
 void creds_set_source(struct aws_creds *c, const char *source);
 void creds_set_origin(struct aws_creds *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -232,7 +232,8 @@ static int name_is(const char *b, const char *e, const char *name)
  * 0 another section. */
 static int header_rank(const char *b, const char *e, enum profile_ini_kind kind, const char *name)
 {
-	const char *word = kind == PROFILE_INI_SERVICES ? "services" : "profile";
+	const char *word = kind == PROFILE_INI_SERVICES ? "services"
+			   : kind == PROFILE_INI_SSO_SESSION ? "sso-session" : "profile";
 	size_t wl = strlen(word);
 	switch (kind) {
 	case PROFILE_INI_CREDENTIALS:
@@ -242,6 +243,7 @@ static int header_rank(const char *b, const char *e, enum profile_ini_kind kind,
 			return 1;
 		/* fall through */
 	case PROFILE_INI_SERVICES:
+	case PROFILE_INI_SSO_SESSION:
 		if ((size_t)(e - b) > wl && memcmp(b, word, wl) == 0 && is_blank(b[wl])) {
 			const char *nb = b + wl;
 			trim(&nb, &e);
@@ -258,6 +260,8 @@ static void make_label(struct profile_section *s, enum profile_ini_kind kind, co
 		snprintf(s->label, sizeof(s->label), "[%s]", name);
 	else if (kind == PROFILE_INI_SERVICES)
 		snprintf(s->label, sizeof(s->label), "[services %s]", name);
+	else if (kind == PROFILE_INI_SSO_SESSION)
+		snprintf(s->label, sizeof(s->label), "[sso-session %s]", name);
 	else if (strcmp(name, "default") == 0)
 		snprintf(s->label, sizeof(s->label), "[default]");
 	else

@@ -35,6 +35,7 @@ enum profile_ini_kind {
 	PROFILE_INI_CREDENTIALS,   /* "[x]" */
 	PROFILE_INI_CONFIG,        /* "[profile x]"; "[default]" or "[profile default]" */
 	PROFILE_INI_SERVICES,      /* "[services x]" in the config file */
+	PROFILE_INI_SSO_SESSION,   /* "[sso-session x]" in the config file */
 };
 
 struct profile_kv {

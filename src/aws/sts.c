@@ -4,6 +4,7 @@
  */
 #include "sts.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,9 @@ static int sts_credentials_call(const struct creds_sts_call *call, struct aws_cr
 	sts_params(call, &q);
 	xmlDocPtr doc = NULL;
 	int rc = query_call(c, &AWS_SVC_STS, call->action, "2011-06-15", &q, &doc, err);
+	/* The web identity token and the MFA code are secrets too. */
+	for (size_t i = 0; i < q.kv.n; i++)
+		OPENSSL_cleanse(q.kv.v[i].value, strlen(q.kv.v[i].value));
 	query_params_free(&q);
 	aws_client_free(c);
 	if (rc == 0) {

@@ -160,7 +160,8 @@ static const struct cli_command commands[] = {
 			 "shows every resource as + Add.",
 		.flags = (const struct cli_flag_use[]){
 			CLI_FLAG("stack-name"), CLI_FLAG("template"),
-			CLI_FLAG_HELP("json", "one JSON document: changeSetType, noChanges, changes[]"),
+			CLI_FLAG_HELP("json", "one JSON document: changeSetType, noChanges, changes[],\n"
+					      "parameters{}, tags{} (name: \"old -> new\")"),
 			CLI_FLAG_HELP("handler-zip",
 				      "compare with FILE instead of the embedded handler package"),
 			CLI_FLAG("config"), CLI_FLAG("region"), CLI_FLAG("profile"), CLI_FLAGS_END },
