@@ -52,7 +52,7 @@ def close_env():
 
 def lam_for(zip_path=ZIP, ivs_url=None):
     e = env()
-    return LambdaInvokeSim(zip_path, moto_url=e["moto"].url,
+    return LambdaInvokeSim(zip_path, moto_url=e["moto"].url, own_bootstrap=zip_path != ZIP,
                            extra_env={"AWS_ENDPOINT_URL_DYNAMODB": e["moto"].url,
                                       "AWS_ENDPOINT_URL_IVS": ivs_url or e["sim"].url})
 
@@ -242,8 +242,8 @@ def deploy_verify_names_a_package_that_cannot_start():
         f.write(buf.getvalue())
     with lam_for(zip_path=bad) as lam:
         r = deploy(lam, "VerifyBroken", zip_path=bad, verify=True)
-        checked_calls(lam, 1)
-    assert r.returncode == 1, r
+        calls = checked_calls(lam, 1)
+    assert r.returncode == 1, (r, calls[0]["log"])
     assert "the function failed (Unhandled): Runtime.ExitError: " in r.stdout, r.stdout
     assert "  cannot load libcurl.so.4\n" in r.stdout, r.stdout  # the log tail
     assert "function does not work: the package cannot start" in r.stderr, r.stderr

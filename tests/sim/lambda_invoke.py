@@ -20,7 +20,9 @@ Which function runs: a name registered with add_function(name, env=...), or,
 given moto_url, any function moto knows (GetFunction: its Environment
 Variables, MemorySize and Timeout), started from `zip_path` through the
 Runtime API harness (runtime_api.py) with Lambda's variables plus `extra_env`
-(the test-only endpoint overrides). A function stays warm between
+(the test-only endpoint overrides). In the sanitizer build the harness runs the
+sanitized handler instead of the package's bootstrap; own_bootstrap=True runs
+the package's own (for packages that are not ivsvc's). A function stays warm between
 invocations, as Lambda's do; one that exits is started again at the next.
 An unknown name answers 404 ResourceNotFoundException, as Lambda does.
 Failures are Lambda's: an init error answers Unhandled with the error the
@@ -65,7 +67,7 @@ class Violation(Exception):
 class _Running:
     """One warm function: its Runtime API, process and the output read so far."""
 
-    def __init__(self, root, spec, extra_env):
+    def __init__(self, root, spec, extra_env, own_bootstrap):
         self.rt = RuntimeApi(timeout_ms=spec["timeout_s"] * 1000).start()
         # CloudFormation passes a Number parameter through as a number; Lambda's
         # variables are strings
@@ -73,7 +75,14 @@ class _Running:
         env = lambda_env(root, self.rt, table=None, extra=dict(variables, **extra_env))
         env["AWS_LAMBDA_FUNCTION_NAME"] = spec["name"]
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(spec["memory_mb"])
-        self.fn = start_function(root, self.rt, env=env)
+        # start_function runs IVSVC_SANITIZED_HANDLER instead of the package's
+        # bootstrap in the sanitizer build; a package that is not ivsvc's runs as is
+        saved = os.environ.pop("IVSVC_SANITIZED_HANDLER", None) if own_bootstrap else None
+        try:
+            self.fn = start_function(root, self.rt, env=env)
+        finally:
+            if saved is not None:
+                os.environ["IVSVC_SANITIZED_HANDLER"] = saved
         self.read = [0, 0]   # bytes of stdout, stderr already in a log tail
         self.inits = 0       # init errors already reported
 
@@ -98,8 +107,10 @@ class _Running:
 
 
 class LambdaInvokeSim:
-    def __init__(self, zip_path, moto_url=None, extra_env=None, port=0, region="us-east-1"):
+    def __init__(self, zip_path, moto_url=None, extra_env=None, port=0, region="us-east-1",
+                 own_bootstrap=False):
         self.zip_path = zip_path
+        self.own_bootstrap = own_bootstrap
         self.moto_url = moto_url
         self.extra_env = dict(extra_env or {})
         self.port = port
@@ -227,7 +238,8 @@ class LambdaInvokeSim:
         if not r:
             if not self._root:
                 self._root = unpack_package(self.zip_path)
-            r = self._running[spec["name"]] = _Running(self._root, spec, self.extra_env)
+            r = self._running[spec["name"]] = _Running(self._root, spec, self.extra_env,
+                                                       self.own_bootstrap)
         return r
 
     def run(self, spec, event):
