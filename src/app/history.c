@@ -32,6 +32,8 @@ static cJSON *window_request(const struct history_read *r, int with_window)
 		cJSON_AddStringToObject(names, "#t", TABLE_SORT_KEY);
 		cJSON_AddStringToObject(names, "#n", TABLE_COUNT);
 	}
+	if (r->page_items)
+		cJSON_AddNumberToObject(req, "Limit", (double)r->page_items);
 	if (with_window) {
 		cJSON *values = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		ddb_attr_add_integer(values, ":a", r->from_ms);

@@ -43,6 +43,7 @@ struct history_read {
 	long long from_ms, to_ms; /* inclusive window on the sort key */
 	size_t segments;          /* Scan: 0: 4 */
 	size_t max_in_flight;     /* 0: 8 */
+	size_t page_items;        /* Limit a page; 0: DynamoDB's (1 MB a page) */
 	history_row_fn *on_row;
 	void *user;
 	volatile int *stop;       /* e.g. the CLI's Ctrl-C flag; may be NULL */

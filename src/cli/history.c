@@ -172,6 +172,9 @@ static int hist_run(struct aws_client *c, struct hist *h, struct ivs_error *err)
 	h->r.on_page = on_page;
 	h->r.user = h;
 	h->r.stop = &cli_interrupted;
+	/* small pages for tests, to go through many LastEvaluatedKeys on a small table */
+	const char *page = getenv("IVSVC_PAGE_ITEMS");
+	h->r.page_items = page && atoi(page) > 0 ? (size_t)atoi(page) : 0;
 	int rc = history_read_run(c, &h->r, err);
 	out_progress_clear(&h->prog);
 	if (h->r.malformed)
@@ -272,16 +275,15 @@ static char *find_table(struct cli_ctx *x)
 static int add_named(struct hist *h, const char *region, const char *want, const char ***v,
 		     size_t *n)
 {
+	/* *v has room for every --channel and every IVS channel (pick_channels) */
 	if (strncmp(want, "arn:", 4) == 0) {
 		(*v)[(*n)++] = want;
 		return 0;
 	}
 	size_t before = *n;
 	for (size_t i = 0; i < h->n_ivs; i++)
-		if (strcmp(h->ivs[i].name, want) == 0) {
-			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		if (strcmp(h->ivs[i].name, want) == 0)
 			(*v)[(*n)++] = h->ivs[i].arn;
-		}
 	if (*n > before)
 		return 0;
 	cli_error("history: no channel named '%s' in %s (IVS lists %zu channels there)", want,
@@ -306,7 +308,8 @@ static int pick_channels(struct cli_ctx *x, struct hist *h, const char ***v)
 	h->r.all = o->all || (!o->n_channels && !listed);
 	if (h->r.all)
 		return EXIT_OK;
-	size_t n = 0, cap = (size_t)o->n_channels + h->n_ivs + 1;
+	/* a name may stand for several channels, each at most once a --channel */
+	size_t n = 0, cap = (size_t)o->n_channels * (h->n_ivs + 1) + h->n_ivs + 1;
 	*v = xcalloc(cap, sizeof(**v));
 	for (int i = 0; i < o->n_channels; i++)
 		if (add_named(h, aws_client_region(x->client), o->channels[i], v, &n) < 0)
@@ -476,6 +479,7 @@ int history_export(struct aws_client *c, const char *table, const char *path, si
 	/* the table's own count over the same window, read separately */
 	struct history_read count = { .table = table, .all = 1, .count_only = 1,
 				      .from_ms = LLONG_MIN, .to_ms = now, .on_row = on_row };
+	count.page_items = getenv("IVSVC_PAGE_ITEMS") ? (size_t)atoi(getenv("IVSVC_PAGE_ITEMS")) : 0;
 	if (rc == 0 && (rc = history_read_run(c, &count, err)) == 0 && count.counted != *rows)
 		rc = ivs_error_set_kind(err, IVS_ERR_BAD_RESPONSE, "CountMismatch",
 					"wrote %zu rows but the table counts %zu items (did the "

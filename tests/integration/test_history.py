@@ -115,6 +115,16 @@ def check_exports(env, chans, rows, outside):
     assert r.returncode == 0, r.stderr
     assert sorted(csv_rows(r.stdout)) == expect_csv(rows + outside)
 
+    # small pages: every row once across many LastEvaluatedKeys, Query and Scan
+    small = dict(env, IVSVC_PAGE_ITEMS="97")
+    r = ivstest.run_ivsvc(["history", "--format", "csv"] + window_args(), small)
+    assert r.returncode == 0, r.stderr
+    assert sorted(csv_rows(r.stdout)) == expect_csv(rows)
+    r = ivstest.run_ivsvc(["history", "--format", "json", "--all", "--table", TABLE], small)
+    assert r.returncode == 0, r.stderr
+    assert sorted((d["channel"], d["minute"], d["count"]) for d in json.loads(r.stdout)) == \
+        sorted((a, iso(t), c) for a, _, t, c in rows + outside)
+
 
 def check_chart(env, chans):
     # 60 minutes in 100 columns: one column a minute; channel 2 has its
@@ -219,7 +229,8 @@ def destroy_says_what_goes_and_exports_first():
         assert ddb.scan(TableName=table, Select="COUNT")["Count"] == len(rows)
         # then a good one: every row in the file, and only then the delete
         out = os.path.join(work, "h.json")
-        r = ivstest.run_ivsvc(["destroy", "--yes", "--export", out], env, cwd=work)
+        r = ivstest.run_ivsvc(["destroy", "--yes", "--export", out],
+                              dict(env, IVSVC_PAGE_ITEMS="50"), cwd=work)
         assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
         assert "Exported %d viewer counts to %s" % (len(rows), out) in r.stdout, r.stdout
         with open(out) as f:
