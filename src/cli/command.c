@@ -65,7 +65,7 @@ static const struct cli_command commands[] = {
 	},
 	{
 		.name = "history", .run = cmd_history, .check = cmd_history_check,
-		.needs = CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT,
+		.needs = CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT | CLI_REGIONS,
 		.summary = "chart or export the viewer-count history",
 		.about = "Per channel, a chart of the window scaled to the terminal's width, with min, max,\n"
 			 "average and the peak's time; minutes with no data are gaps, not zeros. Channels:\n"
@@ -95,7 +95,7 @@ static const struct cli_command commands[] = {
 	},
 	{
 		.name = "invoke", .run = cmd_invoke, .check = cmd_invoke_check,
-		.needs = CLI_CONFIG | CLI_CLIENT,
+		.needs = CLI_CONFIG | CLI_CLIENT | CLI_REGIONS,
 		.summary = "run the deployed function once now and show its tick",
 		.about = "Invokes the stack's function (Lambda Invoke, RequestResponse) with the event its\n"
 			 "schedule sends, for the current minute or --minute's, and prints the tick's\n"
