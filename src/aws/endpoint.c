@@ -148,6 +148,15 @@ int endpoint_default(const struct aws_service *svc, const char *region, int fips
 		     int dualstack, struct aws_endpoint *out, struct ivs_error *err)
 {
 	memset(out, 0, sizeof(*out));
+	/* DynamoDB's rule set names DynamoDB Local: region "local" is localhost:8000. */
+	if (region && strcmp(region, "local") == 0 && strcmp(svc->prefix, "dynamodb") == 0) {
+		if (fips || dualstack)
+			return ivs_error_set(err, "EndpointNotOffered", "DynamoDB Local (region "
+					     "\"local\") has no FIPS or dual-stack endpoint");
+		snprintf(out->url, sizeof(out->url), "http://localhost:8000");
+		snprintf(out->signing_region, sizeof(out->signing_region), "us-east-1");
+		return 0;
+	}
 	if (!region_valid(region))
 		return ivs_error_set(err, "InvalidRegion",
 				     "region \"%.64s\" is not a region name (lower-case letters, digits "

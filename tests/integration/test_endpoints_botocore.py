@@ -52,7 +52,7 @@ def botocore_answer(prov, region, fips, ds):
 
 
 def ours(queries):
-    p = subprocess.run([TOOL], input="".join("%s %s %d %d\n" % q for q in queries),
+    p = subprocess.run([TOOL], input="".join("%s\t%s\t%d\t%d\n" % q for q in queries),
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
@@ -87,6 +87,56 @@ def every_service_region_fips_dualstack():
              len(queries) - applicable))
     assert not bad, "%d differ, e.g. %s" % (len(bad), bad[:5])
     assert applicable > 2000, applicable
+
+
+CASES_DIR = os.path.join(ivstest.SOURCE_DIR, "tests", "data", "endpoint-tests")
+OUR_PARAMS = {"Region", "UseFIPS", "UseDualStack"}
+# Parameters of other rule sets that leave the plain regional endpoint alone when false.
+FALSE_IS_DEFAULT = {"Accelerate", "ForcePathStyle", "UseGlobalEndpoint", "UseArnRegion",
+                    "DisableAccessPoints", "DisableMultiRegionAccessPoints",
+                    "UseObjectLambdaEndpoint", "UseS3ExpressControlEndpoint",
+                    "DisableS3ExpressSessionAuth", "IsSearchOperation"}
+
+
+def applicable(c):
+    p = c.get("params", {})
+    if "Region" not in p or "operationInputs" in c:
+        return False
+    return all(k in OUR_PARAMS or (k in FALSE_IS_DEFAULT and p[k] is False) for k in p)
+
+
+@case
+def botocore_endpoint_test_files():
+    """botocore's own endpoint-tests-1.json cases (carried in tests/data/endpoint-tests)."""
+    queries, want = [], []
+    for svc in SERVICES:
+        with open(os.path.join(CASES_DIR, svc + ".json")) as f:
+            for c in json.load(f)["testCases"]:
+                if not applicable(c):
+                    continue
+                p = c["params"]
+                queries.append((svc, p["Region"], int(p.get("UseFIPS", False)),
+                                int(p.get("UseDualStack", False))))
+                ep = c["expect"].get("endpoint")
+                if ep is None:
+                    want.append(None)
+                    continue
+                sr = p["Region"]
+                for a in ep.get("properties", {}).get("authSchemes", []):
+                    sr = a.get("signingRegion", sr)
+                want.append("%s %s" % (ep["url"], sr))
+    got = ours(queries)
+    bad = []
+    for q, w, g in zip(queries, want, got):
+        if w is None:
+            if not g.startswith("ERR"):
+                bad.append((q, "an error", g))
+        elif w != g:
+            bad.append((q, w, g))
+    print("botocore endpoint-tests-1.json: %d applicable cases, %d passed"
+          % (len(queries), len(queries) - len(bad)))
+    assert not bad, "%d differ, e.g. %s" % (len(bad), bad[:5])
+    assert len(queries) > 300, len(queries)
 
 
 @case

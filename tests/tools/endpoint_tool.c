@@ -16,9 +16,11 @@ static const struct aws_service *const SERVICES[] = {
 
 int main(void)
 {
-	char svc[64], region[128];
+	/* One query a line, tab-separated (a region may hold a space: "a b" must be refused). */
+	char line[512], svc[64], region[128];
 	int fips, ds;
-	while (scanf("%63s %127s %d %d", svc, region, &fips, &ds) == 4) {
+	while (fgets(line, sizeof(line), stdin) &&
+	       sscanf(line, "%63[^\t]\t%127[^\t]\t%d\t%d", svc, region, &fips, &ds) == 4) {
 		const struct aws_service *s = NULL;
 		for (size_t i = 0; i < sizeof(SERVICES) / sizeof(SERVICES[0]); i++)
 			if (strcmp(SERVICES[i]->prefix, svc) == 0)
