@@ -42,6 +42,18 @@ IVSVC = os.path.abspath(os.environ.get("IVSVC_BIN") or os.path.join(BUILD_DIR, "
 SIM_DIR = os.path.join(os.path.dirname(HERE), "sim")
 if SIM_DIR not in sys.path:
     sys.path.insert(1, SIM_DIR)
+import loopback  # noqa: E402  (tests/sim, on the path from here on)
+
+
+def create_viewers_table(ddb, name):
+    """A table of the stack's shape (channel S HASH, time N RANGE) in ddb."""
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
+                   {"AttributeName": "time", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
+                              {"AttributeName": "time", "AttributeType": "N"}])
+    return name
 
 PIP_NAMES = {
     "moto": "'moto[server]==5.2.*'",
@@ -110,13 +122,8 @@ class MotoServer:
         return self
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            loopback.stop_process(self.proc)
         if self.log:
             self.log.close()
             os.unlink(self.log.name)

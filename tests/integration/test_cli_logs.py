@@ -30,6 +30,17 @@ def put(logs, stream, events):
                         logEvents=[{"timestamp": t, "message": m} for t, m in events])
 
 
+def interrupt(p, out):
+    """Ctrl-C for a `logs --follow`: SIGINT, a bounded wait, its stdout follower done."""
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    out.join(5)
+
+
 def ivsvc(args):
     r = run_ivsvc(args, env=clean_env(endpoint=moto.url), cwd=WORK)
     print("$ ivsvc %s -> %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
@@ -111,13 +122,7 @@ def follow_prints_new_events_once_until_ctrl_c():
         assert wait_for(6), lines
         time.sleep(2.5)
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    out.join(5)
+        interrupt(p, out)
     msgs = [l.split("  ", 1)[1] for l in lines]
     assert p.returncode == 0, (p.returncode, p.stderr.read())
     assert sorted(msgs) == sorted(["before follow", "same ms as before", "same ms again",
@@ -148,13 +153,7 @@ def follow_prints_an_event_that_arrives_late_with_an_older_timestamp():
         wait_for(4, timeout=8)
         time.sleep(2.5)
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    out.join(5)
+        interrupt(p, out)
     msgs = [l.split("  ", 1)[1] for l in lines]
     assert p.returncode == 0, p.returncode
     assert msgs == ["first", "newest", "late", "after"], msgs

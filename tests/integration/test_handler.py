@@ -57,14 +57,7 @@ def close_env():
 def new_table():
     e = env()
     e["n"] += 1
-    name = "Viewers%d" % e["n"]
-    e["ddb"].create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "N"}])
-    return name
+    return ivstest.create_viewers_table(e["ddb"], "Viewers%d" % e["n"])
 
 
 def scan(table):

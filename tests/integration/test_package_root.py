@@ -133,14 +133,7 @@ def make_root(ca_pem):
 def new_table():
     e = env()
     e["n"] += 1
-    name = "Root%d" % e["n"]
-    e["ddb"].create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "N"}])
-    return name
+    return ivstest.create_viewers_table(e["ddb"], "Root%d" % e["n"])
 
 
 def scan_counts(table):

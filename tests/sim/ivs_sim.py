@@ -70,11 +70,10 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import hls as _hls
-from loopback import TrackingServer, control_call
+from loopback import TrackedHandler, TrackingServer, control_call
 
 # The tests' credentials (the same values as tests/integration/ivstest.py).
 TEST_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -791,7 +790,7 @@ class _Drop(Exception):
     pass
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TrackedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ivs-sim"
     timeout = 120
@@ -800,17 +799,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def setup(self):
-        BaseHTTPRequestHandler.setup(self)
+        TrackedHandler.setup(self)
         # headers and body go out in separate writes: without this, Nagle and
         # delayed ACKs cost 40 ms a request on a kept-alive connection
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, True)
-
-    def finish(self):
-        try:
-            BaseHTTPRequestHandler.finish(self)
-        finally:
-            self.server.track(self.connection, False)
 
     def log_message(self, fmt, *args):
         if self.server.sim.verbose:

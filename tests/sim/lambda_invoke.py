@@ -45,11 +45,10 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loopback import TrackingServer  # noqa: E402
+from loopback import TrackedHandler, TrackingServer  # noqa: E402
 from runtime_api import RuntimeApi, lambda_env, start_function, unpack_package  # noqa: E402
 
 LOG_TAIL_BYTES = 4096
@@ -289,22 +288,12 @@ class LambdaInvokeSim:
         return err, body, log
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TrackedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "lambda-invoke-sim"
 
     def log_message(self, fmt, *args):
         pass
-
-    def setup(self):
-        BaseHTTPRequestHandler.setup(self)
-        self.server.track(self.connection, True)
-
-    def finish(self):
-        try:
-            BaseHTTPRequestHandler.finish(self)
-        finally:
-            self.server.track(self.connection, False)
 
     def _send(self, status, body, headers=None):
         self.send_response(status)

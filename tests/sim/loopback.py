@@ -3,9 +3,10 @@ share: a threaded HTTP server that can cut its kept-alive connections when it
 stops, and the JSON call their control clients make. Only ever 127.0.0.1."""
 import json
 import socket
+import subprocess
 import threading
 import urllib.request
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class TrackingServer(ThreadingHTTPServer):
@@ -32,6 +33,32 @@ class TrackingServer(ThreadingHTTPServer):
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class TrackedHandler(BaseHTTPRequestHandler):
+    """A handler whose connections its TrackingServer knows while they are open."""
+
+    def setup(self):
+        BaseHTTPRequestHandler.setup(self)
+        self.server.track(self.connection, True)
+
+    def finish(self):
+        try:
+            BaseHTTPRequestHandler.finish(self)
+        finally:
+            self.server.track(self.connection, False)
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM, then SIGKILL after timeout seconds; returns the exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
 
 
 def control_call(base_url, method, path, body=None, timeout=30):

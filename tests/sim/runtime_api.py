@@ -45,9 +45,8 @@ import threading
 import time
 import uuid
 import zipfile
-from http.server import BaseHTTPRequestHandler
 
-from loopback import TrackingServer
+from loopback import TrackedHandler, TrackingServer, stop_process
 
 PREFIX = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:IvsViewersCount-Function"
@@ -62,23 +61,13 @@ def scheduled_event(time_iso, rule="IvsViewersCount-Schedule"):
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/%s" % rule], "detail": {}})
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TrackedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "runtime-api-sim"
 
     def log_message(self, fmt, *args):
         if self.server.api.verbose:
             sys.stderr.write("runtime_api: " + (fmt % args) + "\n")
-
-    def setup(self):
-        BaseHTTPRequestHandler.setup(self)
-        self.server.track(self.connection, True)
-
-    def finish(self):
-        try:
-            BaseHTTPRequestHandler.finish(self)
-        finally:
-            self.server.track(self.connection, False)
 
     def _send(self, status, body=b"", headers=None):
         if isinstance(body, (dict, list)):
@@ -350,13 +339,7 @@ class Function:
     def stop(self):
         if self.proc.poll() is None:
             self.sample_rss()
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc)
 
 
 def lambda_env(task_root, runtime, table=None, region="us-east-1", key_id=None, secret=None,
