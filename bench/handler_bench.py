@@ -51,13 +51,7 @@ from runtime_api import RuntimeApi, scheduled_event, start_function, unpack_pack
 MINUTES = ["2026-11-24T18:%02d:00Z" % m for m in range(7, 60)]
 
 
-def make_table(ddb, name):
-    ddb.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "N"}])
+make_table = ivstest.create_viewers_table
 
 
 def cold_starts(root, runs):

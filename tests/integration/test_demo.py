@@ -96,13 +96,18 @@ def wait_output(proc, out_path, pattern, count=1, timeout=120):
     raise AssertionError("no %r x%d in time:\n%s" % (pattern, count, open(out_path).read()))
 
 
-def stop_demo(proc, out_path, urls):
+def interrupt_demo(proc):
+    """Ctrl-C for the demo; killed (and TimeoutExpired raised) if it does not stop in 30 s."""
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
         raise
+
+
+def stop_demo(proc, out_path, urls):
+    interrupt_demo(proc)
     text = open(out_path).read()
     assert proc.returncode == 0, text
     assert "everything it started is stopped" in text, text
@@ -167,11 +172,10 @@ def demo_pages_show_what_the_function_sent_then_ctrl_c():
         assert '"metadataSent":2' in lg.stdout.replace(" ", ""), lg.stdout
         assert ivstest.TEST_SECRET not in lg.stdout + st.stdout
     except BaseException:
-        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(30)
+            interrupt_demo(proc)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            pass
         raise
     stop_demo(proc, out_path, urls)
 

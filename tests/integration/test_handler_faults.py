@@ -47,13 +47,7 @@ def minute_iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms // 1000))
 
 
-def make_table(ddb, name):
-    ddb.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "N"}])
+make_table = ivstest.create_viewers_table
 
 
 def scan_rows(ddb, table):
