@@ -5,7 +5,7 @@
  * malformed items reported), each live channel's payload, and the result's
  * error entries.
  */
-#include "tick.h"
+#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,16 +131,21 @@ void tick_requests_free(struct tick_requests *r)
 size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long long minute_ms,
 			 int window, long long *hist, cJSON *errors)
 {
-	/* live index of each channel, for the items' lookup */
-	long *live_of = xcalloc(p->n + 1, sizeof(*live_of));
-	for (size_t i = 0; i < p->n; i++)
-		live_of[i] = -1;
+	const char **arn = xcalloc(p->n_live + 1, sizeof(*arn));
 	for (size_t j = 0; j < p->n_live; j++) {
-		live_of[p->live[j]] = (long)j;
+		arn[j] = p->ch[p->live[j]].arn;
 		hist[j * (size_t)window] = p->ch[p->live[j]].count;
 		for (int k = 1; k < window; k++)
 			hist[j * (size_t)window + (size_t)k] = -1;
 	}
+	size_t used = tick_group_fill(arn, p->n_live, items, minute_ms, window, hist, errors);
+	free(arn);
+	return used;
+}
+
+size_t tick_group_fill(const char *const *arn, size_t n, const cJSON *items,
+		       long long minute_ms, int window, long long *hist, cJSON *errors)
+{
 	size_t used = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, items) {
@@ -157,14 +162,14 @@ size_t tick_history_fill(const struct tick_plan *p, const cJSON *items, long lon
 		if (t >= minute_ms || t < minute_ms - (long long)(window - 1) * 60000 ||
 		    (minute_ms - t) % 60000 != 0)
 			continue;
-		long long k = (minute_ms - t) / 60000;
-		long i = tick_plan_find(p, ti.channel);
-		if (i < 0 || live_of[i] < 0)
+		size_t j = 0;
+		while (j < n && strcmp(arn[j], ti.channel) != 0)
+			j++;
+		if (j == n)
 			continue;
-		hist[(size_t)live_of[i] * (size_t)window + (size_t)k] = ti.count;
+		hist[j * (size_t)window + (size_t)((minute_ms - t) / 60000)] = ti.count;
 		used++;
 	}
-	free(live_of);
 	return used;
 }
 
@@ -187,7 +192,7 @@ void tick_put_pacing(double rate, double *send_rate, double *burst)
 {
 	if (rate >= 20) {
 		*burst = 2;
-		*send_rate = rate - 2;
+		*send_rate = rate - 3;
 	} else {
 		*burst = 1;
 		*send_rate = rate;

@@ -323,6 +323,9 @@ int attempt_prepare(struct aws_client *c, struct aws_op *op, struct attempt *a,
 	a->req.headers = a->headers;
 	a->req.body = body;
 	a->req.body_len = body_len;
+	a->req.timeout_ms = op->timeout_ms;
+	a->req.progress = op->progress;
+	a->req.progress_user = op->progress_user;
 	return 0;
 }
 

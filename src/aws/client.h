@@ -82,6 +82,12 @@ struct aws_op {
 	 * uploads); must outlive the send. */
 	const void *body_ref;
 	size_t body_ref_len;
+	/* request, optional: this op's whole-transfer limit per attempt (0: the
+	 * client's), and an upload progress hook (http.h), called again from 0
+	 * on each attempt. */
+	long timeout_ms;
+	http_progress_fn progress;
+	void *progress_user;
 	/* set by the protocol's op_init: how to read an error body (NULL: only
 	 * the headers and the status are read). The client itself links no
 	 * parser, so a program that speaks only JSON (the Lambda handler)
@@ -111,6 +117,35 @@ struct aws_send_options {
  * at once. Returns the number of ops that failed (each has rc and err). */
 size_t aws_ops_send(struct aws_client *c, struct aws_op **ops, size_t n,
 		    const struct aws_send_options *o);
+
+/* The scheduler under aws_ops_send, for callers that feed it while it runs
+ * (the handler's streaming tick): ops are added at any time, also from a
+ * callback, each told to its callback once settled (rc and err filled; the
+ * op is the caller's again). At most max_in_flight (0: 64) transfers at
+ * once; deadline_ms as aws_send_options'. Each op goes through a lane:
+ * lane 0 is unpaced; aws_sched_lane adds a paced one, shared by every op
+ * sent through it for the scheduler's life (retries included). */
+struct aws_sched;
+typedef void aws_sched_done_fn(struct aws_sched *s, struct aws_op *op, void *user);
+struct aws_lane_options {
+	double rate_per_sec;          /* 0: unpaced */
+	double burst;                 /* sends at once after a pause; < 1: 1 */
+	size_t window_max;            /* > 0: never more than this many sends
+				         in any one second (a per-second quota) */
+	long long min_retry_ms;       /* a retry waits at least this long */
+};
+struct aws_sched *aws_sched_new(struct aws_client *c, size_t max_in_flight,
+				long long deadline_ms);
+/* Returns the lane's number (at most 7 lanes; past that 0). */
+int aws_sched_lane(struct aws_sched *s, const struct aws_lane_options *o);
+/* Sends op (reset first) through lane, no sooner than delay_ms from now. */
+void aws_sched_add(struct aws_sched *s, struct aws_op *op, int lane, long long delay_ms,
+		   aws_sched_done_fn *done, void *user);
+/* Runs until every op added (before or during the run) has settled. */
+void aws_sched_run(struct aws_sched *s);
+size_t aws_sched_failed(const struct aws_sched *s);  /* ops settled with rc < 0 */
+size_t aws_sched_pending(const struct aws_sched *s); /* added, not yet settled */
+void aws_sched_free(struct aws_sched *s);
 
 /* Milliseconds since the epoch, corrected for the measured clock skew. */
 long long aws_client_now_ms(const struct aws_client *c);

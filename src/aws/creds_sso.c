@@ -115,7 +115,7 @@ static cJSON *sso_call(const struct aws_service *svc, const char *profile, const
 	struct http_client *hc = http_client_new(&opt);
 	free(ca_bundle);
 	char *url = xasprintf("%s%s", ep.url, path_query);
-	struct http_request req = { method, url, *h, body, body ? strlen(body) : 0, 0 };
+	struct http_request req = { method, url, *h, body, body ? strlen(body) : 0, 0, NULL, NULL };
 	struct http_response resp;
 	memset(&resp, 0, sizeof(resp));
 	cJSON *j = NULL;

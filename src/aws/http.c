@@ -45,6 +45,8 @@ struct http_transfer {
 	void *user;
 	int too_big;
 	int shared;                  /* CURLOPT_SHARE set (survives curl_easy_reset) */
+	http_progress_fn progress;   /* the request's upload progress hook */
+	void *progress_user;
 	char errbuf[CURL_ERROR_SIZE];
 	struct http_transfer *next;  /* in the free pool, or in the active list */
 	struct http_transfer *prev;  /* in the active list */
@@ -280,6 +282,15 @@ static size_t on_header(char *ptr, size_t size, size_t nitems, void *userdata)
 	return n;
 }
 
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct http_transfer *t = userdata;
+	(void)dltotal;
+	(void)dlnow;
+	return t->progress(t->progress_user, (long long)ulnow, (long long)ultotal);
+}
+
 static int build_header_list(const struct http_request *req, struct curl_slist **out)
 {
 	struct curl_slist *l = NULL;
@@ -354,6 +365,13 @@ static int setup_transfer(struct http_transfer *t, const struct http_request *re
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	t->progress = req->progress;
+	t->progress_user = req->progress_user;
+	if (req->progress) {
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	}
 
 	const char *m = req->method ? req->method : "GET";
 	const void *body = req->body ? req->body : "";

@@ -30,6 +30,10 @@ void http_headers_set(struct http_headers *h, const char *name, const char *valu
 const char *http_headers_get(const struct http_headers *h, const char *name);
 void http_headers_free(struct http_headers *h);
 
+/* Upload progress: sent of total body bytes so far. Returning non-zero
+ * aborts the transfer. */
+typedef int (*http_progress_fn)(void *user, long long sent, long long total);
+
 struct http_request {
 	const char *method;          /* "GET", "POST", "PUT", "DELETE", "HEAD" */
 	const char *url;             /* absolute: scheme://host[:port]/path?query */
@@ -37,6 +41,8 @@ struct http_request {
 	const void *body;            /* borrowed; may be NULL */
 	size_t body_len;
 	long timeout_ms;             /* 0: the client's; else this request's whole-transfer limit */
+	http_progress_fn progress;   /* NULL: none */
+	void *progress_user;
 };
 
 struct http_response {

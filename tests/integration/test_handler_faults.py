@@ -68,6 +68,8 @@ def _delta(after, before):
         a, b = after.get(k, 0), before.get(k, 0)
         if isinstance(a, dict) or isinstance(b, dict):
             out[k] = _delta(a or {}, b or {})
+        elif not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            out[k] = a  # not a counter (a list of events): the latest as it is
         else:
             out[k] = a - b
     return out
