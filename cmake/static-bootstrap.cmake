@@ -1,8 +1,9 @@
-# ivs_static_bootstrap(EXE_TARGET OUTPUT FILE): builds EXE_TARGET a second
-# time as one static musl executable at FILE (the Lambda package's
-# `bootstrap`), with libcurl, OpenSSL and cJSON from Debian's sources built by
-# scripts/static-deps.sh. The host build (glibc, the system's libraries) stays
-# as it is for the unit tests, valgrind and the sanitizers.
+# ivs_static_bootstrap(EXE_TARGET ARCH OUTPUT FILE): builds EXE_TARGET again
+# as one static musl executable for ARCH (x86_64, or aarch64 cross-compiled)
+# at FILE (the Lambda package's `bootstrap`), with libcurl, OpenSSL and cJSON
+# from Debian's sources built by scripts/static-deps.sh. The host build
+# (glibc, the system's libraries) stays as it is for the unit tests, valgrind
+# and the sanitizers.
 #
 # What gets compiled is read from the targets, not listed again: EXE_TARGET's
 # sources and those of every static library of this project it links,
@@ -10,8 +11,10 @@
 # static archives). The walk runs deferred, at the end of the top-level
 # CMakeLists, so libraries defined after lambda/ are seen too.
 #
-# Sets IVSVC_BOOTSTRAP_TARGET (the target that builds FILE) and
-# IVSVC_STATIC_DEPS (where the static libraries and their licences are).
+# The target that builds FILE is ivsvc_bootstrap_<ARCH>; the static libraries
+# and their licences are in ${IVSVC_STATIC_DEPS_CACHE}/<ARCH>
+# (ivs_static_deps_dir). ivs_static_cross_compiler(VAR) finds the aarch64 musl
+# compiler (scripts/deps.d/arm64.sh installs it), VAR-NOTFOUND without it.
 include(ExternalProject)
 
 # Building OpenSSL and curl takes minutes, so every build tree of the user
@@ -32,13 +35,33 @@ if(NOT IVSVC_MUSL_GCC)
   message(FATAL_ERROR "musl-gcc not found: the Lambda bootstrap is a static musl executable. "
                       "Run scripts/deps.sh (it installs musl-tools and the other build tools).")
 endif()
-set(IVSVC_STATIC_DEPS "${IVSVC_STATIC_DEPS_CACHE}/${CMAKE_SYSTEM_PROCESSOR}")
-set(IVSVC_BOOTSTRAP_TARGET ivsvc_bootstrap)
+find_program(IVSVC_AARCH64_MUSL_GCC aarch64-linux-musl-gcc)
+find_program(IVSVC_AARCH64_GCC aarch64-linux-gnu-gcc)
 
-function(ivs_static_bootstrap exe output)
+function(ivs_static_deps_dir arch var)
+  set(${var} "${IVSVC_STATIC_DEPS_CACHE}/${arch}" PARENT_SCOPE)
+endfunction()
+
+# aarch64-linux-musl-gcc is only a wrapper that runs aarch64-linux-gnu-gcc
+# with musl's specs: both must be there.
+function(ivs_static_cross_compiler var)
+  if(IVSVC_AARCH64_MUSL_GCC AND IVSVC_AARCH64_GCC)
+    set(${var} "${IVSVC_AARCH64_MUSL_GCC}" PARENT_SCOPE)
+  else()
+    set(${var} "${var}-NOTFOUND" PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(ivs_static_bootstrap exe arch output)
+  ivs_static_deps_dir(${arch} deps)
+  if(arch STREQUAL CMAKE_SYSTEM_PROCESSOR)
+    set(cc "${IVSVC_MUSL_GCC}")
+  else()
+    ivs_static_cross_compiler(cc)
+  endif()
   # A deferred call's arguments are expanded when it runs: pass values.
   cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${CMAKE_SOURCE_DIR}]]
-                 CALL _ivs_static_bootstrap_now [[${exe}]] [[${output}]] [[${IVSVC_STATIC_DEPS}]])")
+                 CALL _ivs_static_bootstrap_now [[${exe}]] [[${arch}]] [[${output}]] [[${deps}]] [[${cc}]])")
 endfunction()
 
 # Appends to the caller's srcs/incs/defs what target t contributes.
@@ -84,7 +107,7 @@ function(_ivs_collect t)
 endfunction()
 
 # Runs in the top-level directory, which does not see the caller's variables.
-function(_ivs_static_bootstrap_now exe output deps)
+function(_ivs_static_bootstrap_now exe arch output deps cc)
   _ivs_collect(${exe})
   foreach(kind srcs incs defs)
     get_property(${kind} GLOBAL PROPERTY _ivs_bootstrap_${kind})
@@ -100,17 +123,30 @@ set(IVS_DEFINES [==[@defs@]==])
 
   add_custom_command(
     OUTPUT "${deps}/.stamp"
-    COMMAND "${CMAKE_SOURCE_DIR}/scripts/static-deps.sh" "${deps}"
+    COMMAND "${CMAKE_SOURCE_DIR}/scripts/static-deps.sh" "${deps}" "${arch}"
     DEPENDS "${CMAKE_SOURCE_DIR}/scripts/static-deps.sh"
-    COMMENT "Static libcurl, OpenSSL and cJSON for musl from Debian's sources (once, then cached)"
+    COMMENT "Static libcurl, OpenSSL and cJSON for musl (${arch}) from Debian's sources (once, then cached)"
     USES_TERMINAL VERBATIM)
-  add_custom_target(ivsvc_static_deps DEPENDS "${deps}/.stamp")
+  add_custom_target(ivsvc_static_deps_${arch} DEPENDS "${deps}/.stamp")
+  # One architecture after the other: they download the same Debian sources
+  # into one folder (OUTDIR/../sources), and each build wants both cores.
+  if(NOT arch STREQUAL CMAKE_SYSTEM_PROCESSOR)
+    add_dependencies(ivsvc_static_deps_${arch} ivsvc_static_deps_${CMAKE_SYSTEM_PROCESSOR})
+  endif()
 
-  ExternalProject_Add(ivsvc_bootstrap
+  # The host's sub-build keeps its old name (bootstrap-static); another
+  # architecture is a cross build, which CMake must be told about.
+  set(bin "${CMAKE_BINARY_DIR}/bootstrap-static")
+  set(cross)
+  if(NOT arch STREQUAL CMAKE_SYSTEM_PROCESSOR)
+    set(bin "${bin}-${arch}")
+    set(cross -DCMAKE_SYSTEM_NAME=Linux "-DCMAKE_SYSTEM_PROCESSOR=${arch}")
+  endif()
+  ExternalProject_Add(ivsvc_bootstrap_${arch}
     SOURCE_DIR "${CMAKE_SOURCE_DIR}/cmake/bootstrap"
-    BINARY_DIR "${CMAKE_BINARY_DIR}/bootstrap-static"
+    BINARY_DIR "${bin}"
     CMAKE_ARGS
-      "-DCMAKE_C_COMPILER=${IVSVC_MUSL_GCC}"
+      "-DCMAKE_C_COMPILER=${cc}" ${cross}
       -DCMAKE_BUILD_TYPE=Release
       "-DIVS_SOURCE_ROOT=${CMAKE_SOURCE_DIR}"
       "-DIVS_LIST_FILE=${list_file}"
@@ -119,6 +155,6 @@ set(IVS_DEFINES [==[@defs@]==])
       "-DIVS_WERROR=${IVSVC_WERROR}"
     INSTALL_COMMAND ""
     BUILD_ALWAYS ON
-    BUILD_BYPRODUCTS "${output}"
-    DEPENDS ivsvc_static_deps)
+    BUILD_BYPRODUCTS "${output}" "${output}.versions"
+    DEPENDS ivsvc_static_deps_${arch})
 endfunction()

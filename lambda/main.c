@@ -1,7 +1,9 @@
 /*
- * main.c - the Lambda function's executable (bin/ivsvc-handler in the
- * package, started by the package's `bootstrap` script). Process-wide set-up
- * only; the work is in handler.c.
+ * main.c - the Lambda function's executable: the package's `bootstrap`
+ * itself (one static musl executable, x86_64 or arm64, that Lambda execs
+ * directly), and the host build's ivsvc-handler (the same sources on the
+ * system's libraries, for valgrind and the sanitizers). Process-wide set-up
+ * and `--version` only; the work is in handler.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,8 @@
 #include "bundled.h"
 #include "handler.h"
 
-/* Amazon Linux keeps its CA bundle here; the libcurl and OpenSSL we ship
- * were built for Debian's paths. */
+/* Amazon Linux keeps its CA bundle here. The static build's libcurl already
+ * defaults to it; the host build's (Debian's) does not. */
 #define AL2023_CA_BUNDLE "/etc/pki/tls/certs/ca-bundle.crt"
 
 int main(int argc, char **argv)

@@ -3,8 +3,12 @@
 # cJSON) as static archives for musl, from Debian's own source packages, so
 # the handler can be one static `bootstrap` with no loader, no lib/ and no NSS.
 #
-#   scripts/static-deps.sh OUTDIR
+#   scripts/static-deps.sh OUTDIR [ARCH]
 #
+# ARCH is x86_64 or aarch64; default: this machine's, built with musl-gcc.
+# aarch64 on x86_64 is cross-compiled with Debian's aarch64-linux-gnu-gcc
+# through musl-dev:arm64's aarch64-linux-musl-gcc (scripts/deps.d/arm64.sh
+# installs both).
 # Writes OUTDIR/{include,lib,licenses}, OUTDIR/versions.txt and OUTDIR/.stamp.
 # The stamp holds the pinned source versions and this script's checksum: when
 # they match, nothing is rebuilt. Build trees share OUTDIR (the default is the
@@ -25,18 +29,42 @@ CJSON_VERSION="1.7.15-1+deb12u4"
 CURL_FLAVOUR_PATCHES="90_gnutls.patch 99_nss.patch"
 
 die() { echo "static-deps: $*" >&2; exit 1; }
-[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 OUTDIR [x86_64|aarch64]"
 OUT=$1
+ARCH=${2:-$(uname -m)}
+# The compiler, binutils, Debian architecture and OpenSSL target of ARCH.
+case "$ARCH" in
+x86_64) DEB_ARCH=amd64 ;;
+aarch64) DEB_ARCH=arm64 ;;
+*) die "architecture $ARCH: only x86_64 and aarch64 are built" ;;
+esac
+OPENSSL_TARGET=linux-$ARCH
+if [ "$ARCH" = "$(uname -m)" ]; then
+	CC=musl-gcc AR=ar RANLIB=ranlib CROSS_HOST="" CROSS_LDFLAGS=""
+	HINT="apt-get install musl-tools; scripts/deps.sh does"
+elif [ "$ARCH" = aarch64 ] && [ "$(uname -m)" = x86_64 ]; then
+	CC=aarch64-linux-musl-gcc AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib
+	CROSS_HOST=aarch64-linux-musl
+	# curl's configure links its tests dynamically by default; musl's
+	# libc.so hides __getauxval, which libgcc's outline atomics (on by
+	# default for aarch64) need, so every test would fail. The handler is
+	# linked statically anyway: link the tests the same way.
+	CROSS_LDFLAGS=-static
+	HINT="bash scripts/deps.d/arm64.sh installs gcc-aarch64-linux-gnu and musl-dev:arm64"
+else
+	die "no cross build from $(uname -m) to $ARCH is set up"
+fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 
-command -v musl-gcc >/dev/null || die "musl-gcc not found (apt-get install musl-tools; scripts/deps.sh does)"
+command -v "$CC" >/dev/null || die "$CC not found ($HINT)"
+command -v "$AR" >/dev/null || die "$AR not found ($HINT)"
 command -v dpkg-source >/dev/null || die "dpkg-source not found (apt-get install dpkg-dev)"
 command -v autoreconf >/dev/null || die "autoreconf not found (apt-get install autoconf automake libtool)"
-MUSL_VERSION=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null) || die "musl-dev is not installed"
-MULTIARCH=$(gcc -dumpmachine)
-KEY="openssl=$OPENSSL_VERSION curl=$CURL_VERSION cjson=$CJSON_VERSION musl=$MUSL_VERSION $(sha256sum "$SELF" | cut -c1-16)"
+MUSL_VERSION=$(dpkg-query -W -f='${Version}' "musl-dev:$DEB_ARCH" 2>/dev/null) || die "musl-dev:$DEB_ARCH is not installed ($HINT)"
+MULTIARCH=$ARCH-linux-gnu
+KEY="arch=$ARCH openssl=$OPENSSL_VERSION curl=$CURL_VERSION cjson=$CJSON_VERSION musl=$MUSL_VERSION $(sha256sum "$SELF" | cut -c1-16)"
 exec 9>"$OUT.lock"
 if ! flock -n 9; then
 	echo "static-deps: waiting for another build of $OUT"
@@ -108,7 +136,7 @@ kernel_headers() {
 	ln -sfn /usr/include/linux "$1/musl-kinc/linux"
 	ln -sfn /usr/include/asm-generic "$1/musl-kinc/asm-generic"
 	ln -sfn "/usr/include/$MULTIARCH/asm" "$1/musl-kinc/asm"
-	[ -e "$1/musl-kinc/asm/types.h" ] || die "kernel headers missing (apt-get install linux-libc-dev)"
+	[ -e "$1/musl-kinc/asm/types.h" ] || die "kernel headers missing (apt-get install linux-libc-dev:$DEB_ARCH)"
 }
 
 # The sources' own date for __DATE__ and OpenSSL's "built on".
@@ -125,8 +153,8 @@ build_openssl() {
 	fetch_source openssl "$OPENSSL_VERSION" "$d"
 	kernel_headers "$d"
 	(cd "$d" && SOURCE_DATE_EPOCH=$(source_epoch "$d") && export SOURCE_DATE_EPOCH &&
-		CC="musl-gcc" CFLAGS="$CFLAGS_COMMON -Imusl-kinc" \
-		./Configure "linux-$(uname -m)" --prefix=/ivsvc-static --libdir=lib --openssldir=/etc/pki/tls \
+		CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="$CFLAGS_COMMON -Imusl-kinc" \
+		./Configure "$OPENSSL_TARGET" --prefix=/ivsvc-static --libdir=lib --openssldir=/etc/pki/tls \
 		no-shared no-module no-engine no-dso no-tests no-legacy no-autoload-config \
 		no-ssl3 no-tls1 no-tls1_1 no-dtls no-comp no-async no-ui-console no-ssl-trace \
 		no-weak-ssl-ciphers no-nextprotoneg no-srp no-srtp no-sctp no-psk no-gost \
@@ -152,9 +180,10 @@ build_curl() {
 	fetch_source curl "$CURL_VERSION" "$d" "$CURL_FLAVOUR_PATCHES"
 	(cd "$d" && SOURCE_DATE_EPOCH=$(source_epoch "$d") && export SOURCE_DATE_EPOCH &&
 		autoreconf -fi >"$WORK/curl-autoreconf.log" 2>&1 &&
-		CC="musl-gcc" CFLAGS="$CFLAGS_COMMON -ffile-prefix-map=$d=curl" \
+		CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="$CFLAGS_COMMON -ffile-prefix-map=$d=curl" \
+		LDFLAGS="$CROSS_LDFLAGS" \
 		PKG_CONFIG_LIBDIR="$OUT/lib/pkgconfig" PKG_CONFIG_PATH="" \
-		./configure --prefix="$OUT" --libdir="$OUT/lib" --disable-shared --enable-static \
+		./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$OUT" --libdir="$OUT/lib" --disable-shared --enable-static \
 		--with-openssl="$OUT" --disable-openssl-auto-load-config \
 		--with-ca-bundle=/etc/pki/tls/certs/ca-bundle.crt --without-ca-path \
 		--enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps \
@@ -180,8 +209,8 @@ build_curl() {
 build_cjson() {
 	local d=$WORK/cjson
 	fetch_source cjson "$CJSON_VERSION" "$d"
-	(cd "$d" && musl-gcc $CFLAGS_COMMON -std=c89 -ffile-prefix-map="$d"=cjson -c cJSON.c -o cJSON.o &&
-		ar rcsD "$OUT/lib/libcjson.a" cJSON.o) || die "cJSON build failed"
+	(cd "$d" && "$CC" $CFLAGS_COMMON -std=c89 -ffile-prefix-map="$d"=cjson -c cJSON.c -o cJSON.o &&
+		"$AR" rcsD "$OUT/lib/libcjson.a" cJSON.o) || die "cJSON build failed"
 	mkdir -p "$OUT/include/cjson"
 	cp "$d/cJSON.h" "$OUT/include/cjson/cJSON.h"
 	cp "$d/LICENSE" "$OUT/licenses/cjson.txt"
@@ -190,8 +219,8 @@ build_cjson() {
 build_openssl
 build_curl
 build_cjson
-cp /usr/share/doc/musl-dev/copyright "$OUT/licenses/musl.txt" 2>/dev/null ||
-	cp /usr/lib/musl/COPYRIGHT "$OUT/licenses/musl.txt" 2>/dev/null || true
+cp /usr/share/doc/musl-dev/copyright "$OUT/licenses/musl.txt" ||
+	die "musl's licence text (/usr/share/doc/musl-dev/copyright) is missing"
 printf 'curl %s\nopenssl %s\ncjson %s\nmusl %s\n' "$CURL_VERSION" "$OPENSSL_VERSION" \
 	"$CJSON_VERSION" "$MUSL_VERSION" >"$OUT/versions.txt"
 rm -rf "$WORK"

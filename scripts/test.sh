@@ -11,11 +11,11 @@ bash scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build (warnings as errors)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIVSVC_WERROR=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIVSVC_WERROR=ON -DIVSVC_ARM64=ON >/dev/null
 cmake --build build -j "$jobs"
 
 echo "== build under ASan+UBSan"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIVSVC_WERROR=ON -DIVSVC_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIVSVC_WERROR=ON -DIVSVC_SANITIZE=ON -DIVSVC_ARM64=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 
 # Every test that runs our C code, under the sanitizers (a leak or a UB report

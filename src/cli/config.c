@@ -34,6 +34,7 @@ static const struct {
 	[CONFIG_MEMORY] = { "memory", "MemorySize" },
 	[CONFIG_TIMEOUT_SECONDS] = { "timeout_seconds", "TimeoutSeconds" },
 	[CONFIG_PUT_METADATA_RATE] = { "put_metadata_rate", "PutMetadataRate" },
+	[CONFIG_ARCHITECTURE] = { "architecture", "Architecture" },
 };
 
 const char *config_param_key(enum config_param p)
@@ -329,6 +330,14 @@ static int check_metadata_format(struct parser *p, const char *v)
 	return fail(p, ev_line(p), "metadata_format must be text or json, got '%s'", v);
 }
 
+static int check_architecture(struct parser *p, const char *v)
+{
+	if (strcmp(v, "x86_64") == 0 || strcmp(v, "arm64") == 0)
+		return 0;
+	return fail(p, ev_line(p), "architecture must be x86_64 or arm64 (Lambda's names), got '%s'",
+		    v);
+}
+
 static const struct {
 	const char *key;
 	size_t slot;              /* offset of its char * in struct ivs_config */
@@ -341,6 +350,8 @@ static const struct {
 	{ "schedule", offsetof(struct ivs_config, params[CONFIG_SCHEDULE]), check_schedule },
 	{ "metadata_format", offsetof(struct ivs_config, params[CONFIG_METADATA_FORMAT]),
 	  check_metadata_format },
+	{ "architecture", offsetof(struct ivs_config, params[CONFIG_ARCHITECTURE]),
+	  check_architecture },
 };
 
 /* The settings that are whole numbers in a range. */
@@ -439,7 +450,7 @@ static int parse_document(struct parser *p, struct ivs_config *cfg)
 					  "schedule, window_minutes, metadata_format, "
 					  "log_retention_days, data_retention_days, memory, "
 					  "timeout_seconds, put_metadata_rate, asset_bucket, tags, "
-					  "regions)",
+					  "regions, architecture)",
 					  key);
 		}
 		if (rc < 0 || nseen == sizeof(seen) / sizeof(seen[0])) {

@@ -7,6 +7,7 @@
  *   log_retention_days: 14           data_retention_days: 0   memory: 256
  *   timeout_seconds: 50              put_metadata_rate: 155   asset_bucket: my-bucket
  *   tags: {team: video, env: prod}  regions: [us-east-1, ap-northeast-1]
+ *   architecture: arm64
  *
  * Read with libyaml's event API so every error names file:line. Flags
  * override the file (config_apply_flags).
@@ -33,6 +34,7 @@ enum config_param {
 	CONFIG_MEMORY,
 	CONFIG_TIMEOUT_SECONDS,
 	CONFIG_PUT_METADATA_RATE,
+	CONFIG_ARCHITECTURE,      /* x86_64 or arm64: also picks the embedded package */
 	CONFIG_NPARAMS
 };
 

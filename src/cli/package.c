@@ -54,7 +54,7 @@ int cmd_package(struct cli_ctx *x)
 	const char *path = x->o.output && *x->o.output ? x->o.output : "function.zip";
 
 	size_t len = 0;
-	const unsigned char *zip = assets_package(&len);
+	const unsigned char *zip = assets_package(NULL, &len); /* x86_64 */
 	if (!zip || !len) {
 		cli_error("package: this ivsvc was built without the Lambda package "
 			  "(lambda/ was missing at build time); rebuild from a full checkout");

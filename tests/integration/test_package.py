@@ -96,6 +96,9 @@ def bootstrap_is_one_static_executable():
     segments = [line.split()[0] for line in r.stdout.splitlines() if re.match(r"^\s+[A-Z_]+\s+0x", line)]
     assert "LOAD" in segments, r.stdout
     assert "INTERP" not in segments and "DYNAMIC" not in segments, segments
+    with open(BOOTSTRAP, "rb") as f:
+        head = f.read(20)
+    assert head[:4] == b"\x7fELF" and head[18:20] == (62).to_bytes(2, "little"), head  # EM_X86_64
     r = subprocess.run(["readelf", "-dW", BOOTSTRAP], capture_output=True, text=True, check=True)
     assert "There is no dynamic section" in r.stdout, r.stdout
     if shutil.which("file"):

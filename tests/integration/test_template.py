@@ -5,6 +5,8 @@ moto quirks met here (moto 5.2.1), noted where each check works around them:
 - Conditions and TTL: TimeToLiveSpecification is ignored (TTL stays DISABLED even with
   DataRetentionDays > 0), so the condition is checked on the template, not on moto.
 - PointInTimeRecoverySpecification is ignored (PITR reads DISABLED): template check only.
+- A function's Architectures is ignored (always x86_64): the Architecture parameter is
+  checked on the stack's parameters.
 - Lambda Environment values built from Number parameters come back as JSON numbers, not
   strings: compare with str().
 - !GetAtt <LogGroup>.Arn has no trailing ":*" in moto (AWS has one): the template spells
@@ -240,6 +242,7 @@ PARAMETERS = {
     "MemorySize": ("Number", 256),
     "TimeoutSeconds": ("Number", 50),
     "PutMetadataRate": ("Number", 155),
+    "Architecture": ("String", "x86_64"),
 }
 OUTPUTS = ["TableName", "TableArn", "FunctionName", "FunctionArn", "RuleName", "LogGroupName"]
 RESOURCES = {
@@ -278,6 +281,7 @@ def contract_parameters():
     assert params["MetadataFormat"]["AllowedValues"] == ["text", "json"]
     assert params["TimeoutSeconds"]["Default"] < 60, "the function must finish within the one-minute period"
     assert params["DataRetentionDays"]["MinValue"] == 0
+    assert params["Architecture"]["AllowedValues"] == ["x86_64", "arm64"]
     assert [int(v) for v in params["LogRetentionDays"]["AllowedValues"]] == cloudwatch_retention_values()
 
 
@@ -313,7 +317,7 @@ def contract_resources_and_outputs():
     fn = res["ViewersFunction"]
     fp = fn["Properties"]
     assert fp["Runtime"] == "provided.al2023" and fp["Handler"] == "bootstrap"
-    assert fp["Architectures"] == ["x86_64"]
+    assert fp["Architectures"] == [{"Ref": "Architecture"}]
     assert fp["Code"] == {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"}}
     assert fp["MemorySize"] == {"Ref": "MemorySize"} and fp["Timeout"] == {"Ref": "TimeoutSeconds"}
     assert fp["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
@@ -397,6 +401,8 @@ def check_deployed(url, stack, st, physical, expect):
     assert fn_name == stack + "-viewers", fn_name
     fc = lam.get_function_configuration(FunctionName=fn_name)
     assert fc["Runtime"] == "provided.al2023" and fc["Handler"] == "bootstrap", fc
+    # moto quirk: Architectures from the template is ignored (always x86_64); the
+    # parameter is checked on the stack instead (moto_deploy_every_parameter).
     assert fc.get("Architectures", ["x86_64"]) == ["x86_64"], fc.get("Architectures")
     assert fc["MemorySize"] == expect["MemorySize"] and fc["Timeout"] == expect["Timeout"], fc
     env = fc["Environment"]["Variables"]
@@ -509,7 +515,8 @@ def moto_deploy_every_parameter():
             {"ParameterKey": k, "ParameterValue": v} for k, v in {
                 "ScheduleExpression": "rate(2 minutes)", "WindowMinutes": "10",
                 "MetadataFormat": "json", "LogRetentionDays": "30", "DataRetentionDays": "7",
-                "MemorySize": "512", "TimeoutSeconds": "30", "PutMetadataRate": "50"}.items()]
+                "MemorySize": "512", "TimeoutSeconds": "30", "PutMetadataRate": "50",
+                "Architecture": "arm64"}.items()]
         cf = ivstest.boto_client("cloudformation", moto.url)
         stack = "ivsvc-params"
         cf.create_stack(StackName=stack, TemplateBody=body(), Parameters=params,
@@ -517,6 +524,8 @@ def moto_deploy_every_parameter():
         st = wait_stack(cf, stack)
         assert st["StackStatus"] == "CREATE_COMPLETE", st
         physical = physical_ids(cf, stack)
+        given = {p["ParameterKey"]: p["ParameterValue"] for p in st["Parameters"]}
+        assert given["Architecture"] == "arm64", given
         # moto ignores TimeToLiveSpecification (TTL stays DISABLED whatever the condition
         # says), so only the function's RETENTION_DAYS is checked here.
         table = check_deployed(moto.url, stack, st, physical, {
@@ -564,6 +573,53 @@ def moto_change_set_create():
             "RETENTION_DAYS": "0", "PUT_METADATA_RATE": "155",
             "ScheduleExpression": "rate(1 minute)", "LogRetentionDays": 14})
         delete_and_check_gone(moto.url, cf, stack, table, stack + "-viewers")
+
+
+# ---------------------------------------------------------------------------------------
+# architecture: in ivsvc.yaml, through synth
+# ---------------------------------------------------------------------------------------
+
+
+def synth(yaml_text):
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="ivsvc-synth-")
+    try:
+        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
+            f.write(yaml_text)
+        return ivstest.run_ivsvc(["synth"], env=ivstest.clean_env("http://127.0.0.1:9"), cwd=d, timeout=60)
+    finally:
+        shutil.rmtree(d)
+
+
+@case
+def synth_architecture_follows_the_package():
+    import hashlib
+    r = synth("stack_name: Syn\n")
+    assert r.returncode == 0, r
+    assert "      Architectures: [!Ref Architecture]\n" in r.stdout, r.stdout
+    assert "#   Architecture: x86_64  # template Default\n" in r.stdout, r.stdout
+    arm_zip = os.path.join(ivstest.BUILD_DIR, "function-arm64.zip")
+    r = synth("stack_name: Syn\narchitecture: arm64\n")
+    if not os.path.exists(arm_zip):  # a build without the cross toolchain refuses it
+        assert r.returncode == 2 and "built without the arm64 package" in r.stderr, r
+        return
+    assert r.returncode == 0, r
+    assert "#   Architecture: arm64  # ivsvc.yaml\n" in r.stdout, r.stdout
+    with open(arm_zip, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    assert "#   CodeKey: ivsvc/%s.zip  # the handler package\n" % sha in r.stdout, r.stdout
+
+
+@case
+def synth_refuses_a_bad_architecture():
+    for bad in ("aarch64", "x86-64", "ARM64"):
+        r = synth("stack_name: Syn\n\narchitecture: %s\n" % bad)
+        assert r.returncode == 2 and r.stdout == "", r
+        want = "ivsvc.yaml:3: architecture must be x86_64 or arm64"
+        assert want in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = synth("architecture: [arm64]\n")
+    assert r.returncode == 2 and "ivsvc.yaml:1: architecture must be a single value" in r.stderr, r
 
 
 if __name__ == "__main__":

@@ -381,9 +381,11 @@ def lambda_env(task_root, runtime, table=None, region="us-east-1", key_id=None, 
     return env
 
 
-def start_function(task_root, runtime, table=None, extra=None, env=None, cwd=None):
+def start_function(task_root, runtime, table=None, extra=None, env=None, cwd=None, runner=None):
     """Starts task_root/bootstrap with `env -i` semantics: the environment is
-    exactly lambda_env(...) (or `env`), nothing inherited."""
+    exactly lambda_env(...) (or `env`), nothing inherited. runner: a command
+    to start it with (["qemu-aarch64-static"] for the arm64 package); then the
+    package's own bootstrap runs, never the sanitized host handler."""
     env = env if env is not None else lambda_env(task_root, runtime, table=table, extra=extra)
     out = tempfile.NamedTemporaryFile(prefix="fn-stdout-", delete=False)
     err = tempfile.NamedTemporaryFile(prefix="fn-stderr-", delete=False)
@@ -392,8 +394,8 @@ def start_function(task_root, runtime, table=None, extra=None, env=None, cwd=Non
     # sanitizer build sets IVSVC_SANITIZED_HANDLER to the same sources built with
     # ASan+UBSan on the host's libc (tests/CMakeLists.txt), so the handler's code
     # runs sanitized in every test that runs the package.
-    exe = os.environ.get("IVSVC_SANITIZED_HANDLER") or os.path.join(task_root, "bootstrap")
-    proc = subprocess.Popen([exe], env=env, cwd=cwd or "/",
+    exe = (not runner and os.environ.get("IVSVC_SANITIZED_HANDLER")) or os.path.join(task_root, "bootstrap")
+    proc = subprocess.Popen(list(runner or []) + [exe], env=env, cwd=cwd or "/",
                             stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     out.close()
     err.close()
