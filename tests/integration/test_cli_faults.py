@@ -104,7 +104,8 @@ class AwsProxy(fault_proxy.FaultProxy):
         # of the answer: _request holds this request's method and body.
         if op == path:
             action = parse_qs(_request.body.decode("latin-1")).get("Action")
-            op = action[0] if action else "%s %s" % (_request.method, path)
+            query = getattr(fault_proxy._current, "query", "")  # S3's ?tagging is another op
+            op = action[0] if action else "%s %s%s" % (_request.method, path, "?" + query if query else "")
         return super()._decide(op, path)
 
     def _send_error(self, client, kind, req_headers):

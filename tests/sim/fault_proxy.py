@@ -37,8 +37,12 @@ Control API (answered by the proxy itself, never forwarded or faulted):
                            "delay_ms":[0,50],"seed":1,"targets":["PutItem"],
                            "sequence":["throttle",null,"drop_after"],
                            "throttle_status":400,"throttle_code":"...","throttle_message":"...",
-                           "error500_status":500,"error500_code":"...","error500_message":"..."}
+                           "error500_status":500,"error500_code":"...","error500_message":"...",
+                           "record":true}
                           (replaces the whole configuration; omitted keys take defaults)
+                          A target "?k=v" (or "?k") matches requests whose query has that
+                          parameter (S3's UploadPart "?partNumber=3"); "record" keeps every
+                          request's method, path, query and fault in the stats' "log".
     POST /_proxy/reset    no faults, counters at zero
 """
 import argparse
@@ -64,6 +68,7 @@ DDB_THROTTLE_MSG = ("The level of configured provisioned throughput for the tabl
 DDB_INTERNAL = "com.amazonaws.dynamodb.v20120810#InternalServerError"
 KINDS = ("drop", "drop_after", "error500", "throttle")
 MAX_HEAD = 1 << 20
+_current = threading.local()  # the request being decided: its method and query (for "?k=v" targets)
 
 
 class FaultConfig:
@@ -71,7 +76,7 @@ class FaultConfig:
         cfg = dict(cfg or {})
         unknown = set(cfg) - {"throttle", "error500", "drop", "drop_after", "delay_ms", "seed", "targets",
                               "sequence", "throttle_status", "throttle_code", "throttle_message",
-                              "error500_status", "error500_code", "error500_message"}
+                              "error500_status", "error500_code", "error500_message", "record"}
         if unknown:
             raise ValueError("unknown fault settings: %s" % ", ".join(sorted(unknown)))
         self.rates = {k: float(cfg.get(k) or 0) for k in KINDS}
@@ -83,6 +88,7 @@ class FaultConfig:
         self.delay_ms = [float(d[0]), float(d[1])]
         self.seed = cfg.get("seed", 0)
         self.targets = list(cfg.get("targets") or [])
+        self.record = bool(cfg.get("record"))
         self.sequence = list(cfg.get("sequence") or [])
         for s in self.sequence:
             if s is not None and s not in KINDS:
@@ -99,7 +105,8 @@ class FaultConfig:
         d.update(delay_ms=self.delay_ms, seed=self.seed, targets=self.targets, sequence=self.sequence,
                  throttle_status=self.throttle_status, throttle_code=self.throttle_code,
                  throttle_message=self.throttle_message, error500_status=self.error500_status,
-                 error500_code=self.error500_code, error500_message=self.error500_message)
+                 error500_code=self.error500_code, error500_message=self.error500_message,
+                 record=self.record)
         return d
 
 
@@ -236,7 +243,8 @@ class FaultProxy:
             self._stats = {"requests": 0, "forwarded": 0, "injected": collections.Counter(), "delayed": 0,
                            "upstream_errors": 0,
                            "by_target": collections.defaultdict(lambda: {"requests": 0, "forwarded": 0,
-                                                                         "injected": 0})}
+                                                                         "injected": 0}),
+                           "log": []}
 
     def stats(self):
         with self.lock:
@@ -244,18 +252,33 @@ class FaultProxy:
             return {"requests": s["requests"], "forwarded": s["forwarded"], "injected": dict(s["injected"]),
                     "injected_total": sum(s["injected"].values()), "delayed": s["delayed"],
                     "upstream_errors": s["upstream_errors"],
-                    "by_target": {k: dict(v) for k, v in s["by_target"].items()}}
+                    "by_target": {k: dict(v) for k, v in s["by_target"].items()},
+                    "log": list(s["log"])}
 
     def _matches(self, op, path):
         t = self.faults.targets
         if not t:
             return True
+        query = getattr(_current, "query", "")
+        params = query.split("&") if query else []
         for e in t:
-            if e == op or op.endswith("." + e) or e == path or "/" + e.lstrip("/") == path:
+            if e.startswith("?"):  # "?k=v" or "?k": a query parameter (S3's partNumber=3)
+                if e[1:] in params or any(p.split("=", 1)[0] == e[1:] for p in params):
+                    return True
+            elif e == op or op.endswith("." + e) or e == path or "/" + e.lstrip("/") == path:
                 return True
         return False
 
     def _decide(self, op, path):
+        kind, delay = self._pick(op, path)
+        if self.faults.record:
+            with self.lock:
+                if len(self._stats["log"]) < 10000:
+                    self._stats["log"].append({"method": getattr(_current, "method", ""), "path": path,
+                                               "query": getattr(_current, "query", ""), "fault": kind})
+        return kind, delay
+
+    def _pick(self, op, path):
         with self.lock:
             self._stats["requests"] += 1
             self._stats["by_target"][op]["requests"] += 1
@@ -366,6 +389,7 @@ class FaultProxy:
                         return
                     continue
                 op = header(headers, "X-Amz-Target") or path
+                _current.method, _current.query = method, urlsplit(target).query
                 kind, delay = self._decide(op, path)
                 if delay:
                     time.sleep(delay)
