@@ -285,6 +285,7 @@ static void take_change_set_page(xmlNodePtr r, struct cfn_change_set *out, size_
 		out->status = xml_text(r, "Status");
 		out->status_reason = xml_text(r, "StatusReason");
 		out->execution_status = xml_text(r, "ExecutionStatus");
+		out->created = xml_text(r, "CreationTime");
 	}
 	xmlNodePtr changes = xml_child(r, "Changes");
 	for (xmlNodePtr m = xml_first(changes, "member"); m; m = xml_next(m, "member")) {
@@ -338,8 +339,9 @@ void cfn_change_set_free(struct cfn_change_set *cs)
 		free_strings(s, 6);
 	}
 	free(cs->changes);
-	char *s[] = { cs->id, cs->status, cs->status_reason, cs->execution_status };
-	free_strings(s, 4);
+	char *s[] = { cs->id, cs->status, cs->status_reason, cs->execution_status,
+		      cs->created };
+	free_strings(s, 5);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -377,16 +379,41 @@ int cfn_delete_change_set(struct aws_client *c, const char *stack_name, const ch
 	return change_set_action(c, "DeleteChangeSet", stack_name, name, err);
 }
 
-int cfn_delete_stack(struct aws_client *c, const char *stack_name, struct ivs_error *err)
+/* action on stack_name with a list of logical ids as list.member.N (none: no list). */
+static int stack_action(struct aws_client *c, const char *action, const char *stack_name,
+			const char *list, const char *const *ids, size_t n, struct ivs_error *err)
 {
 	struct query_params q = { 0 };
 	query_params_add(&q, "StackName", stack_name);
+	char key[96];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s.member.%zu", list, i + 1);
+		query_params_add(&q, key, ids[i]);
+	}
 	xmlDocPtr doc = NULL;
-	int rc = cfn_call(c, "DeleteStack", &q, &doc, err);
+	int rc = cfn_call(c, action, &q, &doc, err);
 	query_params_free(&q);
 	if (doc)
 		xmlFreeDoc(doc);
 	return rc < 0 ? -1 : 0;
+}
+
+int cfn_delete_stack(struct aws_client *c, const char *stack_name, struct ivs_error *err)
+{
+	return stack_action(c, "DeleteStack", stack_name, NULL, NULL, 0, err);
+}
+
+int cfn_delete_stack_retaining(struct aws_client *c, const char *stack_name,
+			       const char *const *retain, size_t n, struct ivs_error *err)
+{
+	return stack_action(c, "DeleteStack", stack_name, "RetainResources", retain, n, err);
+}
+
+int cfn_continue_update_rollback(struct aws_client *c, const char *stack_name,
+				 const char *const *skip, size_t n, struct ivs_error *err)
+{
+	return stack_action(c, "ContinueUpdateRollback", stack_name, "ResourcesToSkip", skip, n,
+			    err);
 }
 
 static void take_event(xmlNodePtr m, char *id, struct cfn_event *e)
@@ -503,8 +530,9 @@ int cfn_describe_stack_resources(struct aws_client *c, const char *stack,
 			{ "PhysicalResourceId", &r->physical_id },
 			{ "ResourceType", &r->type },
 			{ "ResourceStatus", &r->status },
+			{ "ResourceStatusReason", &r->reason },
 		};
-		xml_copy_texts(m, fields, 4);
+		xml_copy_texts(m, fields, 5);
 	}
 	xmlFreeDoc(doc);
 	return 0;
@@ -513,8 +541,9 @@ int cfn_describe_stack_resources(struct aws_client *c, const char *stack,
 void cfn_resources_free(struct cfn_resource *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *s[] = { v[i].logical_id, v[i].physical_id, v[i].type, v[i].status };
-		free_strings(s, 4);
+		char *s[] = { v[i].logical_id, v[i].physical_id, v[i].type, v[i].status,
+			      v[i].reason };
+		free_strings(s, 5);
 	}
 	free(v);
 }

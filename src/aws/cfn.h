@@ -81,6 +81,7 @@ struct cfn_change_set {
 	char *status;             /* CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED, ... */
 	char *status_reason;
 	char *execution_status;
+	char *created;            /* CreationTime (ISO 8601); NULL when not given */
 	struct cfn_change *changes;
 	size_t n_changes;
 };
@@ -96,6 +97,14 @@ int cfn_execute_change_set(struct aws_client *c, const char *stack_name, const c
 int cfn_delete_change_set(struct aws_client *c, const char *stack_name, const char *name,
 			  struct ivs_error *err);
 int cfn_delete_stack(struct aws_client *c, const char *stack_name, struct ivs_error *err);
+/* DeleteStack of a DELETE_FAILED stack, keeping the resources named (logical
+ * ids) in the account instead of deleting them (RetainResources). */
+int cfn_delete_stack_retaining(struct aws_client *c, const char *stack_name,
+			       const char *const *retain, size_t n, struct ivs_error *err);
+/* ContinueUpdateRollback of an UPDATE_ROLLBACK_FAILED stack; skip: logical
+ * ids of UPDATE_FAILED resources CloudFormation marks rolled back unchanged. */
+int cfn_continue_update_rollback(struct aws_client *c, const char *stack_name,
+				 const char *const *skip, size_t n, struct ivs_error *err);
 
 struct cfn_event {
 	char *id;
@@ -120,6 +129,7 @@ struct cfn_resource {
 	char *physical_id;
 	char *type;
 	char *status;
+	char *reason;             /* ResourceStatusReason; NULL when none */
 };
 
 int cfn_describe_stack_resources(struct aws_client *c, const char *stack,

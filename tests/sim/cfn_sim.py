@@ -44,6 +44,19 @@ Scenarios (the stack is --stack-name, default IvsViewersCount):
                              DELETE_COMPLETE (by name it then "does not exist"; by id it shows).
   cancel-rollback-fails      as in-progress; CancelUpdateStack's rollback fails on
                              ViewersFunction: UPDATE_ROLLBACK_FAILED with a reason.
+  stuck-function             stack UPDATE_ROLLBACK_FAILED, ViewersFunction UPDATE_FAILED;
+                             ContinueUpdateRollback completes the rollback (skipped or not).
+  stuck-function-again       as stuck-function, but a rollback that does not skip the function
+                             fails again: UPDATE_ROLLBACK_FAILED.
+  stuck-table                as stuck-function with ViewersTable the UPDATE_FAILED resource.
+  delete-fails               stack CREATE_COMPLETE; every DeleteStack stops on FunctionRole
+                             DELETE_FAILED ("Cannot delete entity, must detach all policies
+                             first"): DELETE_FAILED. DeleteStack with RetainResources (only
+                             from DELETE_FAILED, as AWS) skips them (DELETE_SKIPPED) and ends
+                             DELETE_COMPLETE.
+  delete-fails-once          as delete-fails for the first DeleteStack only.
+ContinueUpdateRollback (any scenario): refused unless UPDATE_ROLLBACK_FAILED; ResourcesToSkip
+must be UPDATE_FAILED resources (each is marked UPDATE_COMPLETE, not rolled back).
 CancelUpdateStack (any scenario): refused unless the stack is UPDATE_IN_PROGRESS (AWS's
 ValidationError); else the update stops: ViewersFunction UPDATE_FAILED "Resource update
 cancelled", UPDATE_ROLLBACK_IN_PROGRESS, the function back, UPDATE_ROLLBACK_COMPLETE.
@@ -84,7 +97,18 @@ SCENARIOS = {
     "no-changes": dict(initial="CREATE_COMPLETE", update="no-changes"),
     "delete-ok": dict(initial="CREATE_COMPLETE"),
     "cancel-rollback-fails": dict(initial="UPDATE_IN_PROGRESS", cancel="rollback-failed"),
+    "stuck-function": dict(initial="UPDATE_ROLLBACK_FAILED", stuck="ViewersFunction"),
+    "stuck-function-again": dict(initial="UPDATE_ROLLBACK_FAILED", stuck="ViewersFunction",
+                                 continue_="fails"),
+    "stuck-table": dict(initial="UPDATE_ROLLBACK_FAILED", stuck="ViewersTable"),
+    "delete-fails": dict(initial="CREATE_COMPLETE", delete="fail"),
+    "delete-fails-once": dict(initial="CREATE_COMPLETE", delete="fail-once"),
 }
+DELETE_FAIL_RESOURCE = "FunctionRole"
+DELETE_FAIL_REASON = (
+    'Resource handler returned message: "Cannot delete entity, must detach all policies first. '
+    '(Service: Iam, Status Code: 409, Request ID: 6c1e2f3a-4b5c-6d7e-8f9a-0b1c2d3e4f5a)" '
+    '(RequestToken: 1f2e3d4c-5b6a-7980-a1b2-c3d4e5f6a7b8, HandlerErrorCode: GeneralServiceException)')
 FAIL_RESOURCE = "ViewersFunction"
 CREATE_FAIL_REASON = (
     'Resource handler returned message: "Error occurred while GetObject. S3 Error Code: '
@@ -419,7 +443,9 @@ class Sim:
         if scenario not in SCENARIOS:
             raise ValueError("unknown scenario %r (one of %s)" % (scenario, ", ".join(SCENARIOS)))
         self.scenario = scenario
-        self.plan = dict(dict(create="ok", update="ok", delete="ok", cancel="ok"), **SCENARIOS[scenario])
+        self.plan = dict(dict(create="ok", update="ok", delete="ok", cancel="ok", stuck=None,
+                              continue_="ok"), **SCENARIOS[scenario])
+        self.deletes = 0
         self.stack_name = stack_name
         self.step_seconds = float(step_seconds)
         self.page_size = int(page_size)
@@ -646,13 +672,23 @@ class Sim:
         steps.append([(st.name, "UPDATE_COMPLETE", None)])
         return steps
 
-    def _delete_steps(self, st):
+    def _delete_steps(self, st, fail=False, retain=()):
+        """fail: DELETE_FAIL_RESOURCE (IAM: policies attached by hand) cannot be deleted, and
+        what depends on it is left (CloudFormation stops); retain: logical ids kept."""
         steps = []
         order = [w[0] for wave in waves(template_resources(st.tpl)) for w in wave]
         live = [n for n in reversed(order) if n in st.resources] + \
                [n for n in st.resources if n not in order]
         for n in live:
+            if n in retain:
+                steps.append([(n, "DELETE_SKIPPED", None)])
+                continue
             steps.append([(n, "DELETE_IN_PROGRESS", None)])
+            if fail and n == DELETE_FAIL_RESOURCE:
+                steps.append([(n, "DELETE_FAILED", DELETE_FAIL_REASON)])
+                steps.append([(st.name, "DELETE_FAILED", "The following resource(s) failed to delete: "
+                               "[%s]. " % n)])
+                return steps
             steps.append([(n, "DELETE_COMPLETE", None)])
         steps.append([(st.name, "DELETE_COMPLETE", None)])
         return steps
@@ -707,6 +743,11 @@ class Sim:
             self._run_now(st, ("CREATE_IN_PROGRESS", "User Initiated"), self._create_steps(st, fail=True), t0)
             return
         self._run_now(st, ("CREATE_IN_PROGRESS", "User Initiated"), self._create_steps(st, fail=False), t0)
+        if initial == "UPDATE_ROLLBACK_FAILED":
+            st.updated = time.time() - 600
+            self._run_now(st, ("UPDATE_IN_PROGRESS", "User Initiated"),
+                          self._update_steps(st, "rollback-failed", [self.plan["stuck"]]), time.time() - 600)
+            return
         if initial == "UPDATE_IN_PROGRESS":
             st.updated = time.time() - 5
             self._last_t = time.time() - 5
@@ -1015,8 +1056,49 @@ class Sim:
         if st.status == "REVIEW_IN_PROGRESS":
             self._event(st, st.name, "DELETE_COMPLETE", None)
             return None
-        self._start(st, ("DELETE_IN_PROGRESS", "User Initiated"), self._delete_steps(st))
+        retain = p.get("RetainResources") or []
+        if retain:
+            if st.status != "DELETE_FAILED":   # as AWS
+                raise validation("Invalid operation on stack [%s]. RetainResources can only be "
+                                 "specified when the stack is in the DELETE_FAILED state." % st.id)
+            for n in retain:
+                if n not in st.resources:
+                    raise validation("Resource [%s] does not exist in stack [%s]" % (n, st.name))
+        self.deletes += 1
+        fail = self.plan["delete"] == "fail" or (self.plan["delete"] == "fail-once" and self.deletes == 1)
+        self._start(st, ("DELETE_IN_PROGRESS", "User Initiated"), self._delete_steps(st, fail, retain))
         return None
+
+    def ContinueUpdateRollback(self, p):
+        st = self.must_find(p["StackName"], include_deleted=False)
+        if st.status != "UPDATE_ROLLBACK_FAILED":   # as AWS
+            raise validation("Stack %s is in %s state and can not be rolled back (only "
+                             "UPDATE_ROLLBACK_FAILED)" % (st.id, st.status))
+        skip = p.get("ResourcesToSkip") or []
+        for n in skip:
+            r = st.resources.get(n)
+            if r is None or r["status"] != "UPDATE_FAILED":
+                raise validation("Nested stacks could not be rolled back / resource %s is not in "
+                                 "UPDATE_FAILED state and cannot be skipped" % n)
+        stuck = [n for n, r in st.resources.items() if r["status"] == "UPDATE_FAILED"]
+        steps = []
+        for n in stuck:
+            if n in skip:
+                steps.append([(n, "UPDATE_COMPLETE", "Resource skipped during UpdateRollback")])
+            elif self.plan["continue_"] == "fails":
+                steps.append([(n, "UPDATE_IN_PROGRESS", None)])
+                steps.append([(n, "UPDATE_FAILED", ROLLBACK_FAIL_REASON)])
+                steps.append([(st.name, "UPDATE_ROLLBACK_FAILED",
+                               "The following resource(s) failed to update: [%s]. " % n)])
+                self._start(st, ("UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated"), steps)
+                return {}
+            else:
+                steps.append([(n, "UPDATE_IN_PROGRESS", None)])
+                steps.append([(n, "UPDATE_COMPLETE", None)])
+        steps.append([(st.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None)])
+        steps.append([(st.name, "UPDATE_ROLLBACK_COMPLETE", None)])
+        self._start(st, ("UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated"), steps)
+        return {}
 
     # -- dispatch --------------------------------------------------------------------------
     def handle(self, headers, body):
