@@ -1,12 +1,15 @@
 /*
  * prices.h - the AWS list prices `ivsvc cost` multiplies by: one row per
- * region, with when and where they were read. A region missing from the
- * table has no row: callers say so, they never guess.
+ * region, and for each figure whether it was checked, where and when. A
+ * region missing from the table has no row: callers say so, they never
+ * guess. A figure with no check is printed as unverified.
  *
  * Owns: nothing (static data).
  */
 #ifndef IVS_CLI_PRICES_H
 #define IVS_CLI_PRICES_H
+
+#include <stddef.h>
 
 struct region_prices {
 	const char *region;
@@ -19,9 +22,32 @@ struct region_prices {
 	double logs_storage_gb;      /* CloudWatch Logs archival storage, USD per GB-month */
 };
 
-/* When the table was written and from what; printed with every estimate. */
+/* The figures a check can cover (a bit each in price_check.fields). */
+enum price_field {
+	PRICE_LAMBDA_REQUESTS,
+	PRICE_LAMBDA_GB_S,
+	PRICE_DDB_WRU,
+	PRICE_DDB_RRU,
+	PRICE_DDB_STORAGE,
+	PRICE_LOGS_INGEST,
+	PRICE_LOGS_STORAGE,
+	PRICE_EVENTS_SCHEDULED,      /* EventBridge scheduled rule: taken as no charge */
+	PRICE_IVS_METADATA,          /* IVS PutMetadata: no charge listed */
+	PRICE_NFIELDS
+};
+
+/* One reading of one page: which figures of which regions it confirmed. */
+struct price_check {
+	const char *regions;         /* " us-east-1 us-west-2 " (spaces around each) */
+	unsigned fields;             /* 1u << enum price_field */
+	const char *kind;            /* "aws" (AWS's own page) or "secondary" (a page quoting it) */
+	const char *url;
+	const char *read;            /* date read, YYYY-MM-DD */
+	const char *says;            /* what the page states, in a few words */
+};
+
+/* When the table was last gone over; printed with every estimate. */
 extern const char PRICES_READ[];
-extern const char PRICES_SOURCE[];
 /* What IVS's pricing says of timed metadata. */
 extern const char PRICES_IVS_METADATA[];
 
@@ -29,5 +55,9 @@ extern const char PRICES_IVS_METADATA[];
 const struct region_prices *prices_for(const char *region);
 /* "us-east-1, us-west-2, ..." (static). */
 const char *prices_regions(void);
+/* The first check that covers field f in region; NULL: unverified. */
+const struct price_check *prices_check(const char *region, enum price_field f);
+/* The checks, in order (for numbering sources); *n is set. */
+const struct price_check *prices_checks(size_t *n);
 
 #endif

@@ -9,30 +9,20 @@
 //          "offline": {"url": PAGE_URL, "arn": CHANNEL_ARN},
 //          "shot": PNG_PATH}'
 // Prints ok/FAIL lines; exit status 0 only when every check passed.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { parseMetadata } from '../src/viewers.js';
 import { formatCount, trend } from '../src/render.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import { checker, launch, openViewer } from './browser.mjs';
+
 const args = JSON.parse(process.argv[2] || '{}');
 if (!args.sim || !args.live) {
   console.error('usage: node test/demo-page.mjs \'{"sim":..,"live":{"url":..,"arn":..},"offline":{..},"shot":..}\'');
   process.exit(2);
 }
-if (!existsSync(CHROMIUM)) {
-  console.error(`demo-page: ${CHROMIUM} not found; apt-get install -y chromium (or scripts/deps.sh)`);
-  process.exit(2);
-}
-const { chromium } = await import('playwright-core');
-
-let failures = 0;
-function check(ok, what, detail = '') {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? ': ' + detail : ''}`);
-  if (!ok) failures++;
-  return ok;
-}
+const { check, finish } = checker();
 
 async function simGet(path) {
   const res = await fetch(new URL(path, args.sim));
@@ -92,13 +82,7 @@ function expected(payload) {
   return { count: formatCount(d.viewers), spark: d.history.slice(0, 5).reverse().map(formatCount), trend: trend(d.history) };
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launch('demo-page', ['--autoplay-policy=no-user-gesture-required']);
 
 // The SDK also asks AWS hosts for its configuration; the test talks to
 // 127.0.0.1 only (the SDK plays on without them).
@@ -111,14 +95,7 @@ await context.route('**/*', (route) => {
   return route.abort('addressunreachable');
 });
 
-async function open(url) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => window.ivsvcViewers && window.ivsvcViewers.ready, null, { timeout: 20000 });
-  return { page, errors };
-}
+const open = (url) => openViewer(context, url);
 
 try {
   // Both pages at once: the offline one must be seen offline before the
@@ -215,5 +192,4 @@ try {
   await browser.close();
 }
 
-console.log(failures ? `demo-page: ${failures} check(s) failed` : 'demo-page: all checks passed');
-process.exit(failures ? 1 : 0);
+finish('demo-page');

@@ -14,22 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import { checker, launch, openViewer } from './browser.mjs';
+
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shotDir = process.argv[2] ||
   (process.env.IVSVC_BUILD_DIR ? join(process.env.IVSVC_BUILD_DIR, 'web-e2e') : mkdtempSync(join(tmpdir(), 'ivsvc-web-e2e-')));
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`e2e: ${CHROMIUM} not found; install it with: apt-get install -y chromium (or run scripts/deps.sh)`);
-  process.exit(2);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.error('e2e: playwright-core is not installed; run: (cd web && npm ci) (or scripts/deps.sh)');
-  process.exit(2);
-}
+const browser = await launch('e2e');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -83,11 +74,7 @@ function haveFfmpeg() {
   }
 }
 
-let failures = 0;
-function check(ok, what, detail = '') {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? ': ' + detail : ''}`);
-  if (!ok) failures++;
-}
+const { check, failures, finish } = checker();
 
 // The local HLS stream with ID3 timed metadata needs ffmpeg; without it that
 // part is skipped (said so in the output).
@@ -100,23 +87,10 @@ if (haveFfmpeg()) {
 
 const routes = new Map();
 const { server, requested, base } = await serve(routes, hls && hls.dir);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
 const haveSdk = existsSync(join(webDir, 'vendor', 'amazon-ivs-player.min.js'));
 mkdirSync(shotDir, { recursive: true });
 
-async function openPage(url) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => window.ivsvcViewers && window.ivsvcViewers.ready, null, { timeout: 20000 });
-  return { page, errors };
-}
+const openPage = (url) => openViewer(browser, url, { viewport: { width: 1100, height: 640 } });
 
 try {
   // 1. No stream, no config.json: the page waits, cues from the hook show.
@@ -216,8 +190,7 @@ try {
   await browser.close();
   server.close();
   if (hls) rmSync(hls.dir, { recursive: true, force: true });
-  if (!process.argv[2] && !process.env.IVSVC_BUILD_DIR && failures === 0) rmSync(shotDir, { recursive: true, force: true });
+  if (!process.argv[2] && !process.env.IVSVC_BUILD_DIR && failures() === 0) rmSync(shotDir, { recursive: true, force: true });
 }
 
-console.log(failures ? `e2e: ${failures} check(s) failed` : 'e2e: all checks passed');
-process.exit(failures ? 1 : 0);
+finish('e2e');
