@@ -333,6 +333,38 @@ void stack_plan_print(const struct stack_plan *plan, FILE *out)
 	print_kv_changes("Tags", plan->tag_changes, plan->n_tag_changes, out);
 }
 
+cJSON *stack_plan_json(const struct stack_plan *plan)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "stack", plan->stack);
+	cJSON_AddStringToObject(doc, "changeSetType", plan->type);
+	cJSON_AddBoolToObject(doc, "noChanges", plan->empty);
+	cJSON *arr = cJSON_AddArrayToObject(doc, "changes");
+	for (size_t i = 0; !plan->empty && i < plan->cs.n_changes; i++) {
+		const struct cfn_change *ch = &plan->cs.changes[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "action", ch->action);
+		cJSON_AddStringToObject(j, "logicalId", ch->logical_id);
+		cJSON_AddStringToObject(j, "type", ch->type);
+		if (ch->replacement)
+			cJSON_AddStringToObject(j, "replacement", ch->replacement);
+		if (ch->details)
+			cJSON_AddStringToObject(j, "properties", ch->details);
+		cJSON_AddItemToArray(arr, j);
+	}
+	/* name -> "old -> new", as the text shows them */
+	const struct { const char *key; const struct cfn_kv *v; size_t n; } maps[] = {
+		{ "parameters", plan->param_changes, plan->n_param_changes },
+		{ "tags", plan->tag_changes, plan->n_tag_changes },
+	};
+	for (size_t m = 0; m < 2; m++) {
+		cJSON *o = cJSON_AddObjectToObject(doc, maps[m].key);
+		for (size_t i = 0; i < maps[m].n; i++)
+			cJSON_AddStringToObject(o, maps[m].v[i].key, maps[m].v[i].value);
+	}
+	return doc;
+}
+
 int stack_plan_discard(struct aws_client *c, struct stack_plan *plan, struct ivs_error *err)
 {
 	int rc = 0;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "aws/cfn.h"
 #include "aws/client.h"
 #include "config.h"
@@ -64,6 +66,9 @@ int stack_plan_create(struct aws_client *c, const char *stack, enum stack_start 
 		      struct ivs_error *err);
 /* "+ Add / ~ Modify / - Remove" lines. */
 void stack_plan_print(const struct stack_plan *plan, FILE *out);
+/* The plan as diff --json prints it: stack, changeSetType, noChanges,
+ * changes[{action,logicalId,type,replacement?,properties?}], parameters{}, tags{}. */
+cJSON *stack_plan_json(const struct stack_plan *plan);
 /* Deletes the change set, and for a CREATE the REVIEW_IN_PROGRESS stack
  * it made, so nothing is left behind. */
 int stack_plan_discard(struct aws_client *c, struct stack_plan *plan, struct ivs_error *err);

@@ -45,6 +45,13 @@ struct cli_opts {
 	const char *filter;       /* --filter PATTERN */
 	const char *minute;       /* --minute ISO (invoke) */
 	int no_verify;            /* --no-verify (deploy) */
+	int keep_assets;          /* --keep-assets (destroy) */
+	/* deploy (deploy.h) */
+	const char *outputs_file;     /* --outputs-file FILE */
+	const char *require_approval; /* --require-approval never|broadening|any-change */
+	const char *execute;          /* --execute CHANGE_SET */
+	const char *verify;           /* --verify invoke|wait */
+	int prepare, allow_data_loss;  /* --prepare, --allow-data-loss */
 	/* history */
 	const char *until;        /* --until 1h|ISO */
 	const char *format;       /* --format csv|json */
@@ -52,6 +59,9 @@ struct cli_opts {
 	const char *table;        /* --table NAME */
 	const char *export_path;  /* --export FILE (destroy) */
 	int all;                  /* --all */
+	int retain_failed;        /* --retain-failed (destroy) */
+	int list;                 /* --list (restore) */
+	const char *at;           /* --at ISO|latest (restore) */
 	const char **channels;    /* every --channel, in order (cli_parse allocates; free it) */
 	int n_channels;
 	int yes, json, follow;
@@ -115,16 +125,15 @@ struct cli_command {
 };
 
 /* The commands (src/cli/<name>.c); command.c's table says what each needs. */
-cli_fn cmd_deploy, cmd_destroy, cmd_status, cmd_logs, cmd_logs_check, cmd_synth, cmd_diff,
+cli_fn cmd_deploy, cmd_deploy_check, cmd_destroy, cmd_status, cmd_logs, cmd_logs_check, cmd_synth, cmd_diff,
 	cmd_package, cmd_package_check, cmd_player, cmd_player_check, cmd_whoami;
 /* invoke.c, cost.c, cancel.c */
 cli_fn cmd_invoke, cmd_invoke_check, cmd_cost, cmd_cancel;
 /* history.c */
 cli_fn cmd_history, cmd_history_check;
-/* deploy's last step (invoke.c): one invocation of the stack's function, its
- * summary printed; EXIT_OK when it ran, else EXIT_FAILED after naming a
- * cause the user can act on. */
-int cli_verify_deploy(struct cli_ctx *x, const char *stack);
+/* recover.c, restore.c */
+cli_fn cmd_recover, cmd_restore, cmd_restore_check;
+/* deploy's last step (cli_verify_deploy) is declared in deploy.h. */
 
 /* Everything main() does: --help, --version, `help <command>`, and running
  * a command. Returns the exit code. */

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "assets.h"
 #include "aws/sts.h"
 #include "regions.h"
 
@@ -20,7 +21,7 @@
  * are in options.c; a command may say its own) and its help. */
 static const struct cli_command commands[] = {
 	{
-		.name = "deploy", .run = cmd_deploy,
+		.name = "deploy", .run = cmd_deploy, .check = cmd_deploy_check,
 		.needs = CLI_CONFIG | CLI_TEMPLATE | CLI_PACKAGE | CLI_SIGNALS | CLI_CLIENT |
 			 CLI_REGIONS | CLI_IVS_REGION | CLI_NEW_NAMES,
 		.summary = "create or update the stack (like `cdk deploy`)",
@@ -35,7 +36,12 @@ static const struct cli_command commands[] = {
 			 "regions ([a, b]: each region at once, one question for all). Flags win.",
 		.flags = (const struct cli_flag_use[]){ CLI_FLAG("stack-name"), CLI_FLAG("yes"),
 							CLI_FLAG("template"), CLI_FLAG("handler-zip"),
-							CLI_FLAG("no-verify"),
+							CLI_FLAG("no-verify"), CLI_FLAG("verify"),
+							CLI_FLAG_HELP("json", "one JSON object per line on stdout: plan, events,\n"
+									      "then {stack,changed,status,outputs{},verify}"),
+							CLI_FLAG("outputs-file"), CLI_FLAG("require-approval"),
+							CLI_FLAG("allow-data-loss"), CLI_FLAG("prepare"),
+							CLI_FLAG("execute"),
 							CLI_FLAG("config"), CLI_FLAG("region"),
 							CLI_FLAG("profile"), CLI_FLAGS_END },
 	},
@@ -44,15 +50,18 @@ static const struct cli_command commands[] = {
 		.needs = CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT | CLI_REGIONS,
 		.summary = "delete the stack, its table and its history",
 		.about = "Deletes the stack and follows it until it is gone. The DynamoDB table and all\n"
-			 "viewer-count history go with it; the asset bucket stays. A missing stack is\n"
-			 "not an error.",
+			 "viewer-count history go with it; so do its handler packages, and the asset\n"
+			 "bucket when ivsvc made it and it is then empty (--keep-assets keeps them).\n"
+			 "A missing stack is not an error.",
 		.flags = (const struct cli_flag_use[]){ CLI_FLAG("stack-name"), CLI_FLAG("yes"),
-							CLI_FLAG("export"),
+							CLI_FLAG("export"), CLI_FLAG("retain-failed"),
+							CLI_FLAG("keep-assets"),
 							CLI_FLAG("config"), CLI_FLAG("region"),
 							CLI_FLAG("profile"), CLI_FLAGS_END },
 	},
 	{
-		.name = "status", .run = cmd_status, .needs = CLI_CONFIG | CLI_CLIENT | CLI_REGIONS,
+		.name = "status", .run = cmd_status,
+		.needs = CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT | CLI_REGIONS,
 		.summary = "show the stack, schedule, function and latest counts",
 		.about = "The stack's status and outputs, the schedule rule's state, the function's state\n"
 			 "and last update, and each channel's newest count with its age (old points mean\n"
@@ -61,6 +70,8 @@ static const struct cli_command commands[] = {
 			CLI_FLAG("stack-name"),
 			CLI_FLAG_HELP("json", "one JSON document: stack{status,outputs{}}, rule, function,\n"
 					      "channels[{channel,viewers,time,ageSeconds}]"),
+			CLI_FLAG_HELP("follow", "follow an operation in progress until it settles (exit\n"
+						"status as deploy's); nothing in progress: the status"),
 			CLI_FLAG("config"), CLI_FLAG("region"), CLI_FLAG("profile"), CLI_FLAGS_END },
 	},
 	{
@@ -133,6 +144,35 @@ static const struct cli_command commands[] = {
 		.flags = (const struct cli_flag_use[]){ CLI_FLAG("stack-name"), CLI_FLAG("yes"),
 							CLI_FLAG("config"), CLI_FLAG("region"),
 							CLI_FLAG("profile"), CLI_FLAGS_END },
+	},
+	{
+		.name = "recover", .run = cmd_recover, .needs = CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT,
+		.summary = "continue a rollback that failed (UPDATE_ROLLBACK_FAILED)",
+		.about = "Continues the rollback of a stack in UPDATE_ROLLBACK_FAILED (CloudFormation\n"
+			 "ContinueUpdateRollback), skipping the resources that failed to roll back only\n"
+			 "when they are safe to recreate (function, role, rule, permission, log group,\n"
+			 "invoke config), never the table, and follows it to its end. Any other stack\n"
+			 "state is refused with what to do instead.",
+		.flags = (const struct cli_flag_use[]){ CLI_FLAG("stack-name"), CLI_FLAG("yes"),
+							CLI_FLAG("config"), CLI_FLAG("region"),
+							CLI_FLAG("profile"), CLI_FLAGS_END },
+	},
+	{
+		.name = "restore", .run = cmd_restore, .check = cmd_restore_check,
+		.needs = CLI_ARGS | CLI_CONFIG | CLI_SIGNALS | CLI_CLIENT,
+		.summary = "list the table's backups, or restore one into a new table",
+		.about = "--list: the DynamoDB backups (on-demand, and the system backup DynamoDB keeps\n"
+			 "35 days after a table with point-in-time recovery is deleted) and each live\n"
+			 "table's point-in-time window. `ivsvc restore BACKUP_ARN --table NAME` restores a\n"
+			 "backup into the new table NAME; `ivsvc restore SOURCE_TABLE --at ISO|latest\n"
+			 "--table NAME` restores a live table as it was then. Waits until the new table\n"
+			 "is ACTIVE; `ivsvc history --table NAME` reads it. An existing NAME is refused.",
+		.flags = (const struct cli_flag_use[]){
+			CLI_FLAG("list"),
+			CLI_FLAG_HELP("table", "the new table (restore); with --list, only this source table"),
+			CLI_FLAG("at"),
+			CLI_FLAG_HELP("json", "one JSON document (the backups, or the restored table)"),
+			CLI_FLAG("config"), CLI_FLAG("region"), CLI_FLAG("profile"), CLI_FLAGS_END },
 	},
 	{
 		.name = "synth", .run = cmd_synth,
@@ -259,9 +299,12 @@ static int input_error(const struct cli_command *c, const struct ivs_error *err)
 static int load_package(const struct cli_command *c, struct cli_ctx *x)
 {
 	struct ivs_error err;
-	if (stack_package_load(x->o.handler_zip, &x->pkg, &err) < 0) {
-		/* The key only names CodeKey: a build without a package still works. */
-		if ((c->needs & CLI_PACKAGE) || x->o.handler_zip)
+	if (stack_package_load(x->o.handler_zip, x->cfg.params[CONFIG_ARCHITECTURE], &x->pkg,
+			       &err) < 0) {
+		/* The key only names CodeKey: a build without a package still works,
+		 * unless an architecture it has no package for was asked for. */
+		const char *arch = x->cfg.params[CONFIG_ARCHITECTURE];
+		if ((c->needs & CLI_PACKAGE) || x->o.handler_zip || (arch && strcmp(arch, "x86_64")))
 			return input_error(c, &err);
 		return EXIT_OK;
 	}
@@ -337,7 +380,14 @@ int cli_main(int argc, char **argv)
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
 		return cmd_help(1, argv + 1);
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		int verbose = argc == 3 && strcmp(argv[2], "--verbose") == 0;
+		if (argc > 2 && !verbose) {
+			cli_error("version: the only option is --verbose");
+			return EXIT_USAGE;
+		}
 		printf("ivsvc %s\n", IVSVC_VERSION);
+		if (verbose)
+			assets_print_versions(stdout);
 		return EXIT_OK;
 	}
 	if (strcmp(name, "help") == 0)

@@ -11,40 +11,9 @@
 #include "aws/sts.h"
 #include "changeset.h"
 #include "cli.h"
+#include "cost.h"
 #include "follow.h"
 #include "output.h"
-
-static cJSON *plan_json(const struct stack_plan *plan)
-{
-	cJSON *doc = cJSON_CreateObject();
-	cJSON_AddStringToObject(doc, "stack", plan->stack);
-	cJSON_AddStringToObject(doc, "changeSetType", plan->type);
-	cJSON_AddBoolToObject(doc, "noChanges", plan->empty);
-	cJSON *arr = cJSON_AddArrayToObject(doc, "changes");
-	for (size_t i = 0; !plan->empty && i < plan->cs.n_changes; i++) {
-		const struct cfn_change *ch = &plan->cs.changes[i];
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "action", ch->action);
-		cJSON_AddStringToObject(j, "logicalId", ch->logical_id);
-		cJSON_AddStringToObject(j, "type", ch->type);
-		if (ch->replacement)
-			cJSON_AddStringToObject(j, "replacement", ch->replacement);
-		if (ch->details)
-			cJSON_AddStringToObject(j, "properties", ch->details);
-		cJSON_AddItemToArray(arr, j);
-	}
-	/* name -> "old -> new", as the text shows them */
-	const struct { const char *key; const struct cfn_kv *v; size_t n; } maps[] = {
-		{ "parameters", plan->param_changes, plan->n_param_changes },
-		{ "tags", plan->tag_changes, plan->n_tag_changes },
-	};
-	for (size_t m = 0; m < 2; m++) {
-		cJSON *o = cJSON_AddObjectToObject(doc, maps[m].key);
-		for (size_t i = 0; i < maps[m].n; i++)
-			cJSON_AddStringToObject(o, maps[m].v[i].key, maps[m].v[i].value);
-	}
-	return doc;
-}
 
 /* The change set's CodeBucket/CodeKey: the package's (named by its hash),
  * a placeholder when a new stack needs one and there is no package, or
@@ -73,13 +42,15 @@ static int code_location(struct cli_ctx *x, enum stack_start start, char **bucke
 static void print_plan(const struct cli_ctx *x, const struct stack_plan *plan)
 {
 	if (x->o.json) {
-		cJSON *doc = plan_json(plan);
+		cJSON *doc = stack_plan_json(plan);
+		cost_print_change(x, doc); /* "cost": the estimate and its change */
 		out_json_print(doc, stdout, 0);
 		cJSON_Delete(doc);
 	} else if (plan->empty) {
 		printf("no changes: stack %s is up to date\n", plan->stack);
 	} else {
 		stack_plan_print(plan, stdout);
+		cost_print_change(x, NULL); /* the monthly estimate and its change */
 	}
 }
 

@@ -104,6 +104,31 @@ struct follow {
 	struct stack_outcome *out;
 };
 
+static FILE *events_json;
+
+void stack_follow_json(FILE *out)
+{
+	events_json = out;
+}
+
+static void event_json(const struct cfn_event *e, size_t done, size_t total)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "kind", "event");
+	cJSON_AddStringToObject(j, "timestamp", e->timestamp ? e->timestamp : "");
+	cJSON_AddStringToObject(j, "logicalId", e->logical_id);
+	cJSON_AddStringToObject(j, "resourceType", e->type);
+	cJSON_AddStringToObject(j, "status", e->status);
+	if (e->reason && *e->reason)
+		cJSON_AddStringToObject(j, "reason", e->reason);
+	if (total) {
+		cJSON_AddNumberToObject(j, "done", (double)(done < total ? done : total));
+		cJSON_AddNumberToObject(j, "total", (double)total);
+	}
+	out_json_print(j, events_json, 1);
+	cJSON_Delete(j);
+}
+
 static void print_event(struct follow *f, const struct cfn_event *e)
 {
 	int own = is_stack_event(e);
@@ -123,6 +148,8 @@ static void print_event(struct follow *f, const struct cfn_event *e)
 	if (total && (!own || done == total))
 		snprintf(count, sizeof(count), "  [%zu/%zu]", done < total ? done : total, total);
 	printf("  %-8s  %-28s  %-28s  %s%s\n", when, e->status, e->type, e->logical_id, count);
+	if (events_json)
+		event_json(e, done, total);
 	if (e->reason && *e->reason && (!own || cfn_status_failed(e->status)))
 		printf("            %s\n", e->reason);
 	if (!own && cfn_status_failed(e->status) && strstr(e->status, "FAILED") && e->reason) {

@@ -42,6 +42,10 @@ struct stack_outcome {
 int stack_follow(struct aws_client *c, const char *stack, const char *after_id, size_t total,
 		 long long timeout_ms, struct stack_outcome *out, struct ivs_error *err);
 void stack_outcome_free(struct stack_outcome *o);
+/* Also writes each event as one JSON line to out ({"kind":"event",
+ * "timestamp","logicalId","resourceType","status"[,"reason"][,"done","total"]});
+ * NULL stops. For deploy --json (one process, one follow at a time). */
+void stack_follow_json(FILE *out);
 /* The id of the stack's newest event into *id (NULL when it has none), so
  * following starts after it and never shows an earlier operation's events as
  * this one's. -1 when the events could not be read: do not start then. */

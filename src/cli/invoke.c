@@ -14,9 +14,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/events.h"
 #include "aws/lambdafn.h"
-#include "cli.h"
-#include "follow.h"
+#include "aws/logs.h"
+#include "deploy.h"
 #include "output.h"
 
 struct invoke_run {
@@ -24,6 +25,7 @@ struct invoke_run {
 	char minute[32];          /* "2026-11-24T18:07:00Z" */
 	struct lambdafn_invocation inv;
 	cJSON *answer;            /* the payload parsed; NULL when not JSON */
+	int scheduled;            /* seen in the log (--verify wait), not invoked */
 };
 
 static void invoke_run_free(struct invoke_run *r)
@@ -152,8 +154,11 @@ static void print_indented(const char *text, FILE *out)
 static void print_summary(const struct invoke_run *r, FILE *out)
 {
 	const cJSON *a = r->answer;
-	fprintf(out, "Invoked %s (%s) for %s\n", r->function,
-		r->inv.executed_version ? r->inv.executed_version : "$LATEST", r->minute);
+	if (r->scheduled)
+		fprintf(out, "Scheduled run of %s for %s\n", r->function, r->minute);
+	else
+		fprintf(out, "Invoked %s (%s) for %s\n", r->function,
+			r->inv.executed_version ? r->inv.executed_version : "$LATEST", r->minute);
 	if (r->inv.function_error) {
 		fprintf(out, "  the function failed (%s):", r->inv.function_error);
 		if (*str(a, "errorType"))
@@ -290,7 +295,47 @@ static const char *diagnose(const struct invoke_run *r)
 	return NULL;
 }
 
-int cli_verify_deploy(struct cli_ctx *x, const char *stack)
+/* deploy --json's "verify": how, whether it works, the tick and the cause. */
+static cJSON *verify_json(const char *mode, const struct invoke_run *r, const char *why)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "mode", mode);
+	cJSON_AddBoolToObject(j, "ok", why == NULL);
+	if (r && r->function)
+		cJSON_AddStringToObject(j, "functionName", r->function);
+	if (r && r->minute[0])
+		cJSON_AddStringToObject(j, "minute", r->minute);
+	if (r && r->answer)
+		cJSON_AddItemToObject(j, "result", cJSON_Duplicate(r->answer, 1));
+	else
+		cJSON_AddNullToObject(j, "result");
+	if (why)
+		cJSON_AddStringToObject(j, "cause", why);
+	else
+		cJSON_AddNullToObject(j, "cause");
+	return j;
+}
+
+/* The tick's summary judged: EXIT_OK when it proves the new version works. */
+static int judge_tick(const struct invoke_run *r, const char *mode, cJSON **result)
+{
+	print_summary(r, stdout);
+	const char *why = diagnose(r);
+	if (result)
+		*result = verify_json(mode, r, why);
+	if (!why) {
+		printf("Verified: the new version runs.\n");
+		return EXIT_OK;
+	}
+	if (!r->scheduled) {
+		printf("Log tail:\n");
+		print_indented(r->inv.log_tail ? r->inv.log_tail : "(none returned)", stdout);
+	}
+	cli_error("deploy: the stack is deployed but the function does not work: %s", why);
+	return EXIT_FAILED;
+}
+
+int cli_verify_deploy(struct cli_ctx *x, const char *stack, cJSON **result)
 {
 	printf("Verifying: invoking the function once (--no-verify skips this)\n");
 	fflush(stdout);
@@ -298,19 +343,120 @@ int cli_verify_deploy(struct cli_ctx *x, const char *stack)
 	int rc = invoke_once(x, stack, out_now_ms(), &r);
 	if (rc != EXIT_OK) {
 		cli_error("deploy: the stack is deployed but could not be verified (see above)");
+		if (result)
+			*result = verify_json("invoke", &r, "the function could not be invoked");
 		invoke_run_free(&r);
 		return EXIT_FAILED;
 	}
-	print_summary(&r, stdout);
-	const char *why = diagnose(&r);
-	if (why) {
-		printf("Log tail:\n");
-		print_indented(r.inv.log_tail ? r.inv.log_tail : "(none returned)", stdout);
-		cli_error("deploy: the stack is deployed but the function does not work: %s", why);
-		rc = EXIT_FAILED;
-	} else {
-		printf("Verified: the new version runs.\n");
+	rc = judge_tick(&r, "invoke", result);
+	invoke_run_free(&r);
+	return rc;
+}
+
+/* ---- --verify wait: the next scheduled run ---- */
+
+long stack_schedule_period(const char *schedule)
+{
+	long n = 0;
+	char unit[16] = "";
+	if (!schedule || sscanf(schedule, "rate(%ld %15[a-z]", &n, unit) != 2 || n <= 0)
+		return 60;
+	if (strncmp(unit, "minute", 6) == 0)
+		return n * 60;
+	if (strncmp(unit, "hour", 4) == 0)
+		return n * 3600;
+	if (strncmp(unit, "day", 3) == 0)
+		return n * 86400;
+	return 60;
+}
+
+/* The stack's function and log group, and how long to wait for its next run. */
+static int wait_target(struct cli_ctx *x, const char *stack, struct invoke_run *r, char **group,
+		       long long *limit_ms)
+{
+	struct ivs_error err;
+	struct cfn_stack s;
+	int found = cfn_describe_stack(x->client, stack, &s, &err);
+	if (found != 0) {
+		if (found < 0)
+			cli_report(&err);
+		return EXIT_FAILED;
 	}
+	if (stack_fill_outputs(x->client, &s, &err) < 0)
+		cli_report(&err);
+	const char *fn = cfn_kv_get(s.outputs, s.n_outputs, "FunctionName");
+	const char *lg = cfn_kv_get(s.outputs, s.n_outputs, "LogGroupName");
+	const char *rule = cfn_kv_get(s.outputs, s.n_outputs, "RuleName");
+	r->function = fn ? xstrdup(fn) : xasprintf("%s-viewers", stack);
+	*group = lg ? xstrdup(lg) : xasprintf("/aws/lambda/%s-viewers", stack);
+	struct events_rule er;
+	long period = 60;
+	if (rule && events_describe_rule(x->client, rule, &er, &err) == 0) {
+		period = stack_schedule_period(er.schedule);
+		events_rule_free(&er);
+	}
+	cfn_stack_free(&s);
+	const char *v = getenv("IVSVC_VERIFY_WAIT_S");
+	long long secs = v && *v ? strtoll(v, NULL, 10) : 0;
+	*limit_ms = (secs > 0 ? secs : period + 60) * 1000LL;
+	return EXIT_OK;
+}
+
+/* The first tick result line (the handler's JSON summary) among v. */
+static int find_tick(const struct logs_event *v, size_t n, struct invoke_run *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *m = v[i].message ? v[i].message : "";
+		m += strspn(m, " \t");
+		cJSON *doc = *m == '{' ? cJSON_Parse(m) : NULL;
+		if (cJSON_IsObject(doc) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "channels"))) {
+			r->answer = doc;
+			minute_iso(v[i].timestamp, r->minute, sizeof(r->minute));
+			return 1;
+		}
+		cJSON_Delete(doc);
+	}
+	return 0;
+}
+
+int cli_verify_wait(struct cli_ctx *x, const char *stack, long long since_ms, cJSON **result)
+{
+	struct invoke_run r;
+	memset(&r, 0, sizeof(r));
+	r.scheduled = 1;
+	char *group = NULL;
+	long long limit;
+	if (wait_target(x, stack, &r, &group, &limit) != EXIT_OK) {
+		cli_error("deploy: the stack is deployed but could not be verified (see above)");
+		invoke_run_free(&r);
+		return EXIT_FAILED;
+	}
+	printf("Verifying: waiting for the next scheduled run in %s (at most %llds; "
+	       "--verify invoke runs it now)\n", group, limit / 1000);
+	fflush(stdout);
+	long long deadline = out_now_ms() + limit;
+	int found = 0, rc = EXIT_FAILED;
+	while (!found && out_now_ms() < deadline && cli_sleep(cli_poll_ms()) == 0) {
+		struct logs_filter f = { .group = group, .start_ms = since_ms };
+		struct logs_event *v = NULL;
+		size_t n = 0;
+		struct ivs_error err;
+		if (logs_filter_events(x->client, &f, &v, &n, &err) == 0) /* no group yet: wait */
+			found = find_tick(v, n, &r);
+		logs_events_free(v, n);
+	}
+	if (found) {
+		rc = judge_tick(&r, "wait", result);
+	} else if (cli_interrupted) {
+		rc = EXIT_INTERRUPTED;
+	} else {
+		const char *why = "no scheduled run was seen in time: is the rule enabled? see "
+				  "`ivsvc status` and `ivsvc logs`";
+		cli_error("deploy: the stack is deployed but %s", why);
+		if (result)
+			*result = verify_json("wait", &r, why);
+	}
+	free(group);
 	invoke_run_free(&r);
 	return rc;
 }

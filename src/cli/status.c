@@ -6,6 +6,7 @@
  *
  * A part that cannot be read (rule or function missing, no permission) is
  * reported and left null in --json; only a missing stack fails the command.
+ * --follow first re-attaches to an operation in progress (status_follow.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +15,8 @@
 #include "aws/ivs.h"
 #include "aws/lambdafn.h"
 #include "app/table.h"
-#include "cli.h"
-#include "follow.h"
+#include "deploy.h"
 #include "output.h"
-
-/* The schedule's period in seconds for "rate(N unit)"; 60 for anything else. */
-static long schedule_period(const char *schedule)
-{
-	long n = 0;
-	char unit[16] = "";
-	if (!schedule || sscanf(schedule, "rate(%ld %15[a-z]", &n, unit) != 2 || n <= 0)
-		return 60;
-	if (strncmp(unit, "minute", 6) == 0)
-		return n * 60;
-	if (strncmp(unit, "hour", 4) == 0)
-		return n * 3600;
-	if (strncmp(unit, "day", 3) == 0)
-		return n * 86400;
-	return 60;
-}
 
 /* Live channels the PutMetadata quota fits in one tick: the handler's 153
  * calls/s (IVS's 155 less its bucket) over the function's timeout less its
@@ -245,6 +229,9 @@ int cmd_status(struct cli_ctx *x)
 	struct ivs_error err;
 	struct status_view v;
 	memset(&v, 0, sizeof(v));
+	int rc;
+	if (x->o.follow && (rc = status_follow(x)) >= 0)
+		return rc; /* something was in progress: followed to its end */
 	int found = cfn_describe_stack(c, stack, &v.stack, &err);
 	if (found != 0) {
 		if (found < 0)
@@ -267,7 +254,7 @@ int cmd_status(struct cli_ctx *x)
 	if (table)
 		read_counts(c, table, &v);
 	v.now_ms = out_now_ms();
-	v.period_s = schedule_period(v.have_rule ? v.rule.schedule : NULL);
+	v.period_s = stack_schedule_period(v.have_rule ? v.rule.schedule : NULL);
 	if (x->o.json) {
 		cJSON *doc = status_json(&v);
 		out_json_print(doc, stdout, 0);
