@@ -9,10 +9,17 @@ took to seed (the bench's real limit: moto keeps every item in one Python
 process, and BatchWriteItem of 25 items is its fastest path) and the
 export's wall time and rows written (checked against the items seeded).
 
+--synthetic: the same export against bench/ddb_synth.py instead of moto, a
+stand-in that makes the same items page by page as Scan asks for them (1 MB
+pages, segments, ExclusiveStartKey as DynamoDB), so 1,000,000 items and
+beyond take no seeding; it also lists the 40 channels for IVS ListChannels,
+so the export looks up names too. Rows written are checked against the size
+and their counts' sum against the items'.
+
 Everything on 127.0.0.1.
 
     python3 bench/history_bench.py [--build build] [--sizes 10000,100000,1000000]
-                                   [--threads 4]
+                                   [--threads 4] [--synthetic]
 """
 import argparse
 import os
@@ -25,17 +32,10 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))  # ivstest, which adds tests/sim
 import ivstest  # noqa: E402
+import ddb_synth  # noqa: E402  (beside this file)
 
-TABLE = "ivsvc-history-bench"
-T0 = 1_789_999_980_000
-CHANNELS = 40
-
-
-def item(i):
-    """The i-th item: channel i % 40, minute i // 40."""
-    arn = "arn:aws:ivs:us-east-1:123456789012:channel/Bench%08d" % (i % CHANNELS)
-    return {"channel": {"S": arn}, "time": {"N": str(T0 + (i // CHANNELS) * 60000)},
-            "count": {"N": str((i * 7) % 1000)}}
+TABLE = ddb_synth.TABLE
+item = ddb_synth.item  # the i-th item: channel i % 40, minute i // 40 (the same in moto)
 
 
 def seed(url, start, end, threads):
@@ -54,17 +54,50 @@ def seed(url, start, end, threads):
         t.join()
 
 
-def export(ivsvc, env):
-    """Peak RSS (KiB), wall seconds and rows of one --all export to /dev/null."""
+def export(ivsvc, env, counts=None):
+    """Peak RSS (KiB), wall seconds and rows of one --all export, its output
+    read as it comes and dropped (counts: a one-element list the rows'
+    counts are summed into)."""
     t = time.monotonic()
-    p = subprocess.run(["/usr/bin/time", "-v", ivsvc, "history", "--format", "csv", "--all",
-                        "--table", TABLE], env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(["/usr/bin/time", "-v", ivsvc, "history", "--format", "csv", "--all",
+                          "--table", TABLE], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    err = []
+    reader = threading.Thread(target=lambda: err.append(p.stderr.read()))
+    reader.start()
+    lines, rest = 0, b""
+    for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+        lines += chunk.count(b"\n")
+        if counts is not None:
+            rows = (rest + chunk).split(b"\n")
+            rest = rows.pop()
+            counts[0] += sum(int(r.rsplit(b",", 1)[1]) for r in rows
+                             if not r.startswith(b"channel,"))
+    p.wait()
+    reader.join()
     wall = time.monotonic() - t
+    stderr = err[0].decode(errors="replace")
     if p.returncode != 0:
-        raise SystemExit("history failed: %s" % p.stderr[-2000:])
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
-    return rss, wall, p.stdout.count("\n") - 1
+        raise SystemExit("history failed: %s" % stderr[-2000:])
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr).group(1))
+    return rss, wall, lines - 1
+
+
+def run_synthetic(ivsvc, sizes):
+    """The export against ddb_synth at each size: (items, rss, wall, rows)."""
+    results = []
+    with ddb_synth.SynthServer(sizes[0], TABLE) as synth:
+        env = ivstest.clean_env(endpoint=synth.url)
+        for n in sizes:
+            synth.set_items(n)
+            scans, counts = synth.scans, [0]
+            rss, wall, rows = export(ivsvc, env, counts)
+            assert rows == n, (rows, n)
+            assert counts[0] == ddb_synth.count_sum(n), (counts[0], ddb_synth.count_sum(n))
+            results.append((n, rss, wall, rows))
+            print("synthetic %d items: %d rows (counts agree), %d Scan pages, peak RSS %d KiB, "
+                  "%.1f s" % (n, rows, synth.scans - scans, rss, wall), flush=True)
+    return results
 
 
 def main():
@@ -72,9 +105,16 @@ def main():
     ap.add_argument("--build", default=os.environ.get("IVSVC_BUILD_DIR", os.path.join(SRC, "build")))
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--synthetic", action="store_true",
+                    help="Scan bench/ddb_synth.py's generated table instead of moto's")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     ivsvc = os.path.join(a.build, "ivsvc")
+    results = run_synthetic(ivsvc, sizes) if a.synthetic else moto_results(ivsvc, sizes, a)
+    report(sizes, results)
+
+
+def moto_results(ivsvc, sizes, a):
     results = []
     with ivstest.MotoServer() as moto:
         env = ivstest.clean_env(endpoint=moto.url)
@@ -96,6 +136,10 @@ def main():
             assert rows == n, (rows, n)
             results.append((n, rss, wall, rows))
             print("  export: %d rows, peak RSS %d KiB, %.1f s" % (rows, rss, wall), flush=True)
+    return results
+
+
+def report(sizes, results):
     base = results[0][1]
     print("\n| items | rows written | peak RSS (KiB) | ratio to %d items | export wall (s) |" % sizes[0])
     print("|---|---|---|---|---|")
