@@ -80,14 +80,8 @@ int cmd_cancel(struct cli_ctx *x)
 	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
 	struct cfn_stack s;
-	int found = cfn_describe_stack(c, stack, &s, &err);
-	if (found != 0) {
-		if (found < 0)
-			cli_report(&err);
-		else
-			cli_error("cancel: stack %s does not exist in %s", stack, aws_client_region(c));
+	if (stack_require(c, "cancel", stack, &s) != EXIT_OK)
 		return EXIT_FAILED;
-	}
 	int rc = cancellable(&s);
 	char *target = xstrdup(s.id ? s.id : stack);
 	cfn_stack_free(&s);

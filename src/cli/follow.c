@@ -448,3 +448,16 @@ void stack_print_outputs(const struct cfn_stack *s, FILE *out)
 	out_table_print(&t, out, 2);
 	out_table_free(&t);
 }
+
+int stack_require(struct aws_client *c, const char *cmd, const char *stack, struct cfn_stack *s)
+{
+	struct ivs_error err;
+	int found = cfn_describe_stack(c, stack, s, &err);
+	if (found == 0)
+		return EXIT_OK;
+	if (found < 0)
+		cli_report(&err);
+	else
+		cli_error("%s: stack %s does not exist in %s", cmd, stack, aws_client_region(c));
+	return EXIT_FAILED;
+}

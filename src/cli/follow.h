@@ -39,6 +39,10 @@ struct stack_outcome {
  * new event oldest first with done/total, until the stack is in no
  * *_IN_PROGRESS state. total: resources expected to change (0: unknown).
  * timeout_ms > 0: give up after that long (kind IVS_ERR_TIMEOUT). */
+/* The stack a command acts on: EXIT_OK with *s filled (the caller frees it), or
+ * EXIT_FAILED after saying why (an error, or no such stack in this region). */
+int stack_require(struct aws_client *c, const char *cmd, const char *stack, struct cfn_stack *s);
+
 int stack_follow(struct aws_client *c, const char *stack, const char *after_id, size_t total,
 		 long long timeout_ms, struct stack_outcome *out, struct ivs_error *err);
 void stack_outcome_free(struct stack_outcome *o);

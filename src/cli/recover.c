@@ -175,14 +175,8 @@ int cmd_recover(struct cli_ctx *x)
 	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
 	struct cfn_stack s;
-	int found = cfn_describe_stack(c, stack, &s, &err);
-	if (found != 0) {
-		if (found < 0)
-			cli_report(&err);
-		else
-			cli_error("recover: stack %s does not exist in %s", stack, aws_client_region(c));
+	if (stack_require(c, "recover", stack, &s) != EXIT_OK)
 		return EXIT_FAILED;
-	}
 	int rc = recoverable(&s);
 	char *target = xstrdup(s.id ? s.id : stack);
 	cfn_stack_free(&s);
