@@ -57,7 +57,8 @@ void deploy_json_line(FILE *json, cJSON *doc);
 cJSON *deploy_outputs_json(const struct cfn_stack *s);
 /* Writes {"<stack>": {"<OutputKey>": "<value>"}} as cdk deploy --outputs-file
  * does (2-space indent, final newline), through a temporary file renamed
- * into place. */
+ * into place; in a run over several regions, one file per region with the
+ * region before the extension (out.json -> out.us-east-1.json). */
 int deploy_write_outputs(const char *path, const char *stack, const struct cfn_stack *s,
 			 struct ivs_error *err);
 

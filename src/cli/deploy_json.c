@@ -77,9 +77,25 @@ static char *outputs_text(const char *stack, const struct cfn_stack *s)
 	return buf_detach(&b);
 }
 
-int deploy_write_outputs(const char *path, const char *stack, const struct cfn_stack *s,
+/* In a run over several regions every region's child would write the same
+ * file, the last one winning: each writes its own, the region before the
+ * extension (out.json -> out.us-east-1.json). */
+static char *region_path(const char *path)
+{
+	const char *region = getenv("IVSVC_REGION_CHILD");
+	if (!region || !*region)
+		return xstrdup(path);
+	const char *base = strrchr(path, '/');
+	const char *dot = strrchr(base ? base + 1 : path, '.');
+	if (!dot || dot == (base ? base + 1 : path))
+		return xasprintf("%s.%s", path, region);
+	return xasprintf("%.*s.%s%s", (int)(dot - path), path, region, dot);
+}
+
+int deploy_write_outputs(const char *user_path, const char *stack, const struct cfn_stack *s,
 			 struct ivs_error *err)
 {
+	char *path = region_path(user_path);
 	char *text = outputs_text(stack, s);
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	FILE *f = fopen(tmp, "w");
@@ -90,13 +106,15 @@ int deploy_write_outputs(const char *path, const char *stack, const struct cfn_s
 	if (ok && rename(tmp, path) == 0) {
 		free(tmp);
 		free(text);
+		free(path);
 		return 0;
 	}
 	int why = errno;
 	unlink(tmp);
 	free(tmp);
 	free(text);
-	return ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "OutputsFile",
-				  "could not write the outputs file %s: %s", path,
-				  strerror(why));
+	ivs_error_set_kind(err, IVS_ERR_BAD_INPUT, "OutputsFile",
+			   "could not write the outputs file %s: %s", path, strerror(why));
+	free(path);
+	return -1;
 }

@@ -79,9 +79,15 @@ def ivs_region_table_matches_botocore():
 @case
 def deploy_status_diff_logs_destroy_in_two_regions():
     moto.reset()
-    r = ivsvc(["deploy", "--yes", "--handler-zip", ZIP])
+    cwd = workdir(TWO)
+    r = ivsvc(["deploy", "--yes", "--handler-zip", ZIP, "--outputs-file", "out.json"], cwd=cwd)
     assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(cwd)) == sorted(["ivsvc.yaml"] + ["out.%s.json" % g for g in REGIONS])
     for region in REGIONS:
+        with open(os.path.join(cwd, "out.%s.json" % region)) as f:
+            outs = json.load(f)[STACK]
+        # moto gives no GetAtt outputs; the table named must be this region's
+        boto_client("dynamodb", moto.url, region).describe_table(TableName=outs["TableName"])
         assert stacks(region) == {STACK: "CREATE_COMPLETE"}, (region, stacks(region))
         fn = boto_client("lambda", moto.url, region).get_function_configuration(
             FunctionName=STACK + "-viewers")
