@@ -40,7 +40,7 @@ max_len() {
 
 echo "fuzz: building in $build"
 if ! { CC=${CC:-clang} cmake -S "$root" -B "$build" -DIVSVC_FUZZ=ON -DIVSVC_SANITIZE=ON \
-		-DCMAKE_BUILD_TYPE=Debug >"$build.configure.log" 2>&1 &&
+		-DIVSVC_ARM64=OFF -DCMAKE_BUILD_TYPE=Debug >"$build.configure.log" 2>&1 &&
 	cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_all; }; then
 	[ -f "$build.configure.log" ] && tail -n 30 "$build.configure.log"
 	echo "fuzz: the build failed"
