@@ -167,6 +167,35 @@ def run_ivsvc(args, env, input=None, timeout=300, cwd=None):
                           text=True, timeout=timeout, cwd=cwd)
 
 
+def run_ivsvc_on_terminal(args, env, typed, timeout=120, cwd=None):
+    """Runs the CLI with a pseudo-terminal as its stdin (what a person at a
+    prompt gives it) and `typed` already typed there; stdout and stderr are
+    captured as run_ivsvc's."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([IVSVC] + list(args), env=env, cwd=cwd, stdin=slave,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(slave)
+        slave = None
+        os.write(master, typed.encode())
+        out, err = p.communicate(timeout=timeout)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+def run_ivsvc_on_cfn_sim(sim, args, cwd, timeout=120):
+    """Runs the CLI against the scripted CloudFormation (tests/sim/cfn_sim.py),
+    polling fast, and prints the command with what it said."""
+    env = clean_env(endpoint=sim.url, extra={"IVSVC_POLL_MS": "20"})
+    r = run_ivsvc(args, env=env, cwd=cwd, timeout=timeout)
+    print("$ ivsvc %s -> %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+    return r
+
+
 class LineReader:
     """Collects a running process's stdout lines (text mode) in a thread, for
     tests of commands that keep printing (`logs --follow`). .lines is the list

@@ -113,6 +113,30 @@ def removing_the_table_is_refused_even_with_yes():
 
 
 @case
+def removing_the_table_on_a_terminal_needs_the_stack_name_typed():
+    """At a terminal --yes does not answer the data-loss question: a wrong name
+    refuses (and deletes the change set), the stack's name goes on."""
+    tpl = template_without_the_table()
+    with CfnSim("delete-ok") as sim:
+        env = clean_env(endpoint=moto.url, extra={"IVSVC_POLL_MS": "20",
+                                                  "AWS_ENDPOINT_URL_CLOUDFORMATION": sim.url})
+        args = ["deploy", "--yes", "--no-verify", "--handler-zip", ZIP, "--template", tpl]
+        r = ivstest.run_ivsvc_on_terminal(args, env, "ivsviewerscount\n", cwd=workdir())
+        print(r.stdout, r.stderr)
+        assert r.returncode == 3, (r.returncode, r.stderr)
+        assert "Type the stack's name (%s) to go on: " % STACK in r.stderr, r.stderr
+        # (the prompt's line ends with what the terminal echoes, not in stderr)
+        assert r.stderr.count("ivsvc: ") == 1, r.stderr
+        assert "ivsvc: not deployed: the name typed is not %s\n" % STACK in r.stderr, r.stderr
+        assert "ExecuteChangeSet" not in sim.actions(), sim.actions()
+        assert sim_change_sets(sim) == {}, sim.stacks()
+        r = ivstest.run_ivsvc_on_terminal(args, env, STACK + "\n", cwd=workdir())
+        print(r.stdout, r.stderr)
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        assert "ExecuteChangeSet" in sim.actions(), sim.actions()
+
+
+@case
 def status_follow_reattaches_until_the_update_completes():
     with CfnSim("in-progress", in_progress_steps=6) as sim:
         r = ivsvc(["status", "--follow"], sim=sim)

@@ -9,7 +9,7 @@ that stays names the resources that block the delete and retains only those
 import tempfile
 
 import ivstest
-from ivstest import case, clean_env, run_ivsvc
+from ivstest import case
 
 ivstest.require_python_tools("boto3", "botocore")
 from cfn_sim import CfnSim  # noqa: E402
@@ -19,10 +19,7 @@ STACK = "IvsViewersCount"
 
 
 def ivsvc(sim, args):
-    env = clean_env(endpoint=sim.url, extra={"IVSVC_POLL_MS": "20"})
-    r = run_ivsvc(args, env=env, cwd=WORK, timeout=120)
-    print("$ ivsvc %s -> %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
-    return r
+    return ivstest.run_ivsvc_on_cfn_sim(sim, args, WORK)
 
 
 def deletes(sim):
