@@ -79,12 +79,10 @@ int cmd_cancel(struct cli_ctx *x)
 	struct aws_client *c = x->client;
 	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
-	struct cfn_stack s;
-	if (stack_require(c, "cancel", stack, &s) != EXIT_OK)
-		return EXIT_FAILED;
-	int rc = cancellable(&s);
-	char *target = xstrdup(s.id ? s.id : stack);
-	cfn_stack_free(&s);
+	char *target;
+	int rc = stack_require(c, "cancel", stack, cancellable, &target);
+	if (!target)
+		return rc;
 	char *after = NULL;
 	if (rc == EXIT_OK) {
 		char prompt[300];

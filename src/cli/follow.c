@@ -449,12 +449,19 @@ void stack_print_outputs(const struct cfn_stack *s, FILE *out)
 	out_table_free(&t);
 }
 
-int stack_require(struct aws_client *c, const char *cmd, const char *stack, struct cfn_stack *s)
+int stack_require(struct aws_client *c, const char *cmd, const char *stack,
+		  int (*check)(const struct cfn_stack *), char **target)
 {
 	struct ivs_error err;
-	int found = cfn_describe_stack(c, stack, s, &err);
-	if (found == 0)
-		return EXIT_OK;
+	struct cfn_stack s;
+	int found = cfn_describe_stack(c, stack, &s, &err);
+	*target = NULL;
+	if (found == 0) {
+		int rc = check(&s);
+		*target = xstrdup(s.id ? s.id : stack);
+		cfn_stack_free(&s);
+		return rc;
+	}
 	if (found < 0)
 		cli_report(&err);
 	else

@@ -35,14 +35,17 @@ struct stack_outcome {
 	size_t n_failures;
 };
 
+/* The stack a command acts on, judged by check (EXIT_OK when the command may
+ * go on, else an exit status after saying why). Returns check's verdict with
+ * *target the stack's id (the caller frees it), or EXIT_FAILED with *target
+ * NULL after saying why there is none (an error, or no such stack here). */
+int stack_require(struct aws_client *c, const char *cmd, const char *stack,
+		  int (*check)(const struct cfn_stack *), char **target);
+
 /* Follows stack (name or id) from the event after after_id, printing each
  * new event oldest first with done/total, until the stack is in no
  * *_IN_PROGRESS state. total: resources expected to change (0: unknown).
  * timeout_ms > 0: give up after that long (kind IVS_ERR_TIMEOUT). */
-/* The stack a command acts on: EXIT_OK with *s filled (the caller frees it), or
- * EXIT_FAILED after saying why (an error, or no such stack in this region). */
-int stack_require(struct aws_client *c, const char *cmd, const char *stack, struct cfn_stack *s);
-
 int stack_follow(struct aws_client *c, const char *stack, const char *after_id, size_t total,
 		 long long timeout_ms, struct stack_outcome *out, struct ivs_error *err);
 void stack_outcome_free(struct stack_outcome *o);

@@ -174,12 +174,10 @@ int cmd_recover(struct cli_ctx *x)
 	struct aws_client *c = x->client;
 	const char *stack = x->cfg.stack_name;
 	struct ivs_error err;
-	struct cfn_stack s;
-	if (stack_require(c, "recover", stack, &s) != EXIT_OK)
-		return EXIT_FAILED;
-	int rc = recoverable(&s);
-	char *target = xstrdup(s.id ? s.id : stack);
-	cfn_stack_free(&s);
+	char *target;
+	int rc = stack_require(c, "recover", stack, recoverable, &target);
+	if (!target)
+		return rc;
 	struct cfn_resource *res = NULL;
 	size_t n_res = 0;
 	if (rc == EXIT_OK && cfn_describe_stack_resources(c, target, &res, &n_res, &err) < 0) {

@@ -45,6 +45,16 @@ if SIM_DIR not in sys.path:
 import loopback  # noqa: E402  (tests/sim, on the path from here on)
 
 
+def workdir(parent, config=None):
+    """A fresh folder under parent to run ivsvc in, with ivsvc.yaml when config
+    is given."""
+    d = tempfile.mkdtemp(dir=parent)
+    if config is not None:
+        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
+            f.write(config)
+    return d
+
+
 def create_viewers_table(ddb, name):
     """A table of the stack's shape (channel S HASH, time N RANGE) in ddb."""
     ddb.create_table(

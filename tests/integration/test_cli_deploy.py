@@ -36,19 +36,12 @@ ZIP, ZIP_SHA = dummy_zip()
 
 
 def workdir(config=None):
-    """A fresh folder to run in, with ivsvc.yaml when config is given."""
-    d = tempfile.mkdtemp(dir=WORK)
-    if config is not None:
-        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
-            f.write(config)
-    return d
+    return ivstest.workdir(WORK, config)
 
 
 def ivsvc(args, cwd=None, env=None, **kw):
-    if args[:1] == ["deploy"]:
-        args = args + ["--no-verify"]  # moto cannot run the function (test_invoke.py can)
-    if args[0] == "deploy" and "--no-verify" not in args:
-        args = list(args) + ["--no-verify"]  # moto cannot invoke a provided.al2023 function
+    if args[:1] == ["deploy"] and "--no-verify" not in args:
+        args = list(args) + ["--no-verify"]  # moto cannot run the function (test_invoke.py can)
     r = run_ivsvc(args, env=env or clean_env(endpoint=moto.url), cwd=cwd or workdir(), **kw)
     print("$ ivsvc %s -> %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
     return r

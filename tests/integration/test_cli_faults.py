@@ -129,11 +129,7 @@ class AwsProxy(fault_proxy.FaultProxy):
 
 
 def workdir(config=None):
-    d = tempfile.mkdtemp(dir=WORK)
-    if config is not None:
-        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
-            f.write(config)
-    return d
+    return ivstest.workdir(WORK, config)
 
 
 def fast_env(endpoint=None, attempts=2, **endpoints):

@@ -26,11 +26,7 @@ moto = None
 
 
 def workdir(config=None):
-    d = tempfile.mkdtemp(dir=WORK)
-    if config:
-        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
-            f.write(config)
-    return d
+    return ivstest.workdir(WORK, config or None)
 
 
 def ivsvc(args, cwd=None, **env_extra):

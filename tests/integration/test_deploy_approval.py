@@ -24,11 +24,7 @@ ZIP = os.path.join(ivstest.BUILD_DIR, "function.zip")
 
 
 def workdir(config=None):
-    d = tempfile.mkdtemp(dir=WORK)
-    if config is not None:
-        with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
-            f.write(config)
-    return d
+    return ivstest.workdir(WORK, config)
 
 
 def ivsvc(args, cwd=None, sim=None):

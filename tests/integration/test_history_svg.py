@@ -37,11 +37,7 @@ def count_of(k, m):
 
 def seed(moto):
     ddb = ivstest.boto_client("dynamodb", moto.url)
-    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "channel", "KeyType": "HASH"},
-                                {"AttributeName": "time", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "channel", "AttributeType": "S"},
-                                           {"AttributeName": "time", "AttributeType": "N"}])
+    ivstest.create_viewers_table(ddb, TABLE)
     ivs = ivstest.boto_client("ivs", moto.url)
     chans = [ivs.create_channel(name=n)["channel"]["arn"] for n in ("rising", "falling", "wave")]
     items = []

@@ -27,10 +27,7 @@ with zipfile.ZipFile(ZIP, "w") as _z:
 
 
 def workdir(config):
-    d = tempfile.mkdtemp(dir=WORK)
-    with open(os.path.join(d, "ivsvc.yaml"), "w") as f:
-        f.write(config)
-    return d
+    return ivstest.workdir(WORK, config)
 
 
 TWO = "regions: [%s]\n" % ", ".join(REGIONS)
